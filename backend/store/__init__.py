@@ -1,0 +1,1 @@
+"""Persistence: the SQLAlchemy engine, the tables, the Alembic migrations and the at-rest key."""
