@@ -15,7 +15,7 @@ from backend.store.models.core import (
     ScimRequest,
     ScimToken,
 )
-from backend.store.models.scim import ScimGroup, ScimGroupMember, ScimUser
+from backend.store.models.scim import ScimCounter, ScimGroup, ScimGroupMember, ScimUser
 from backend.store.models.signin import (
     BrowserSession,
     LoginTransaction,
@@ -39,6 +39,7 @@ __all__ = [
     "RateLimit",
     "RefreshToken",
     "Release",
+    "ScimCounter",
     "ScimGroup",
     "ScimGroupMember",
     "ScimRequest",

@@ -1,4 +1,9 @@
-"""SCIM-provisioned users and groups, each scoped to the connection whose token created them."""
+"""SCIM-provisioned users and groups, each scoped to the connection whose token created them.
+
+Paging runs on keysets, not OFFSET: each user and group gets ``seq``, the next number of its
+connection's counter (``scim_counters``), which also keeps the live user and group counts so a
+page never needs a full COUNT.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +29,7 @@ class ScimUser(Base):
         sa.UniqueConstraint("connection_id", "user_name_norm"),
         sa.Index("ix_scim_users_conn_email", "connection_id", "email_norm"),
         sa.Index("ix_scim_users_conn_external", "connection_id", "external_id"),
-        sa.Index("ix_scim_users_conn_id", "connection_id", "id"),
+        sa.UniqueConstraint("connection_id", "seq"),
     )
 
     id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=new_id)
@@ -32,6 +37,7 @@ class ScimUser(Base):
     org_id: Mapped[str] = mapped_column(
         sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
+    seq: Mapped[int] = mapped_column(sa.BigInteger)
     user_name: Mapped[str] = mapped_column(sa.String(320))
     user_name_norm: Mapped[str] = mapped_column(sa.String(320))
     external_id: Mapped[str | None] = mapped_column(sa.String(255))
@@ -56,12 +62,16 @@ class ScimUser(Base):
 
 class ScimGroup(Base):
     __tablename__ = "scim_groups"
-    __table_args__ = (sa.UniqueConstraint("connection_id", "display_name_norm"),)
+    __table_args__ = (
+        sa.UniqueConstraint("connection_id", "display_name_norm"),
+        sa.UniqueConstraint("connection_id", "seq"),
+    )
 
     id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=new_id)
     connection_id: Mapped[str] = mapped_column(
         sa.ForeignKey("connections.id", ondelete="CASCADE"), index=True
     )
+    seq: Mapped[int] = mapped_column(sa.BigInteger)
     display_name: Mapped[str] = mapped_column(sa.String(400))
     display_name_norm: Mapped[str] = mapped_column(sa.String(400))
     external_id: Mapped[str | None] = mapped_column(sa.String(255))
@@ -79,3 +89,20 @@ class ScimGroupMember(Base):
     user_id: Mapped[str] = mapped_column(
         sa.ForeignKey("scim_users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class ScimCounter(Base):
+    """Per connection: how many users and groups it has, and the last ``seq`` handed out.
+
+    Bumped in the same transaction as the insert or delete it counts.
+    """
+
+    __tablename__ = "scim_counters"
+
+    connection_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True
+    )
+    users: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    groups: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    user_seq: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    group_seq: Mapped[int] = mapped_column(sa.BigInteger, default=0)
