@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
 
 from backend import health
+from backend.errors import exception_handlers
 from backend.runtime import Runtime
 from backend.settings import Settings
+from backend.web.pages import Pages
+from backend.web.security import SecurityHeadersMiddleware
 
 __all__ = ["app_from_env", "create_app"]
 
 
 def create_app(rt: Runtime) -> Starlette:
+    pages = Pages(rt)
     routes = [
         *health.routes(rt),
+        Mount("/static", StaticFiles(packages=[("backend.web", "static")]), name="static"),
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityHeadersMiddleware, hsts=rt.settings.is_https)],
+        exception_handlers=exception_handlers(pages),  # type: ignore[arg-type]
+    )
     app.state.runtime = rt
+    app.state.pages = pages
     return app
 
 
