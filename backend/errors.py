@@ -52,8 +52,14 @@ def _respond(pages: Pages, request: Request, status: int, detail: str) -> Respon
     if status == 405:
         return pages.error(request, title="Not allowed", status=405, message=str(detail))
     if status >= 500:
-        return pages.error(request, title="Something went wrong", status=status,
-                           message="Quickture could not finish this request.",
-                           steps=["Try again in a moment.",
-                                  "If it keeps happening, contact support@quickture.com."])  # fmt: skip
+        return pages.error(
+            request,
+            title="Something went wrong",
+            status=status,
+            message="Quickture could not finish this request.",
+            steps=[
+                "Try again in a moment.",
+                "If it keeps happening, contact support@quickture.com.",
+            ],
+        )
     return pages.error(request, title="Request refused", status=status, message=str(detail))

@@ -6,6 +6,7 @@ They exist for the admin whose organization has no SSO yet (the SSO Setup Wizard
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -21,8 +22,12 @@ __all__ = ["MIN_PASSWORD_LENGTH", "AdminInfo", "create_admin", "get_admin", "ver
 
 MIN_PASSWORD_LENGTH = 12
 _hasher = PasswordHasher()
-# Verifying against this keeps the timing of "no such admin" like that of "wrong password".
-_DUMMY_HASH = _hasher.hash("not a real password, for timing only")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps "no such admin" as slow as "wrong password"."""
+    return _hasher.hash("not a real password, for timing only")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +68,7 @@ def verify_password(session: Session, email: str, password: str) -> AdminInfo | 
         return None
     admin = session.scalar(sa.select(Admin).where(Admin.email == email))
     try:
-        _hasher.verify(admin.password_hash if admin else _DUMMY_HASH, password)
+        _hasher.verify(admin.password_hash if admin else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     if admin is None:

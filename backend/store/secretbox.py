@@ -8,6 +8,7 @@ first: values are decrypted with any of them and encrypted with the first (key r
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -30,8 +31,8 @@ class SecretBox:
             self._fernet = MultiFernet([Fernet(k.encode()) for k in parts])
         except ValueError as exc:
             raise SecretBoxError(
-                "QUICKTURE_SECRET_KEY is not a valid key; make one with "
-                "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`"
+                "QUICKTURE_SECRET_KEY is not a valid key; make one with `python -c "
+                "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`"
             ) from exc
 
     def encrypt(self, plaintext: str) -> str:
@@ -59,11 +60,19 @@ def load_or_create_key(data_dir: Path, configured: str | None) -> str:
         return path.read_text().strip()
     data_dir.mkdir(parents=True, exist_ok=True)
     key = Fernet.generate_key().decode()
-    # O_EXCL: two processes starting at once must not each write a different key.
+    # Write a private temp file, then link it into place: the link is atomic and fails if
+    # another process got there first, so nobody ever reads a half-written key.
+    tmp = data_dir / f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key + "\n")
+        with os.fdopen(fd, "w") as fh:
+            fh.write(key + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return path.read_text().strip()
+    finally:
+        tmp.unlink(missing_ok=True)
     return key
