@@ -7,8 +7,9 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from backend import health
+from backend import health, observability
 from backend.errors import exception_handlers
+from backend.observability.middleware import RequestObservabilityMiddleware
 from backend.runtime import Runtime
 from backend.settings import Settings
 from backend.web.pages import Pages
@@ -21,11 +22,15 @@ def create_app(rt: Runtime) -> Starlette:
     pages = Pages(rt)
     routes = [
         *health.routes(rt),
+        *observability.routes(rt),
         Mount("/static", StaticFiles(packages=[("backend.web", "static")]), name="static"),
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeadersMiddleware, hsts=rt.settings.is_https)],
+        middleware=[
+            Middleware(RequestObservabilityMiddleware),
+            Middleware(SecurityHeadersMiddleware, hsts=rt.settings.is_https),
+        ],
         exception_handlers=exception_handlers(pages),  # type: ignore[arg-type]
     )
     app.state.runtime = rt
