@@ -106,7 +106,7 @@ def current(rt: Runtime, request: Request) -> SessionView | None:
     """The browser's live session, or None. Cached on the request; call from sync code."""
     state = request.scope.setdefault("state", {})
     if "qt_viewer" in state:
-        return state["qt_viewer"]  # type: ignore[no-any-return]
+        return state["qt_viewer"]
     view = _load(rt, request.cookies.get(COOKIE, ""))
     state["qt_viewer"] = view
     return view
@@ -114,7 +114,7 @@ def current(rt: Runtime, request: Request) -> SessionView | None:
 
 def viewer_of(request: Request) -> SessionView | None:
     """The session that ``current`` already loaded for this request (no database access)."""
-    return request.scope.get("state", {}).get("qt_viewer")  # type: ignore[no-any-return]
+    return request.scope.get("state", {}).get("qt_viewer")
 
 
 def end(rt: Runtime, request: Request) -> None:
