@@ -118,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("delete", _token_delete, "delete a SCIM token", tok)
     p.add_argument("id", metavar="TOKEN_ID")
 
+    from backend.ops.commands import add_commands as add_ops_commands  # backup, key rotation
+
+    add_ops_commands(sub)
     for add in _extra_commands:
         add(sub)
     return parser

@@ -6,6 +6,7 @@ import argparse
 
 import uvicorn
 
+from backend.observability import multiproc
 from backend.runtime import Runtime
 from backend.settings import Settings
 
@@ -21,6 +22,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
     print(f"Quickture backend on {settings.base_url} (listening on {args.host}:{args.port}, "
           f"database {'SQLite in ' + str(settings.data_dir) if settings.is_sqlite else 'by URL'})",
           flush=True)  # fmt: skip
+    metrics_dir = multiproc.prepare(args.workers)  # observability: metrics across workers
     uvicorn.run(
         "backend.app:app_from_env",
         factory=True,
@@ -32,3 +34,4 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
         forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
         server_header=False,
     )
+    multiproc.cleanup(metrics_dir)
