@@ -1,0 +1,46 @@
+"""The web Dashboard: the local admin password form, the SSO Setup Wizard, SSO Management and
+connection health, users, the audit log, and (from ``backend.releases``) downloads.
+
+``routes`` is what ``backend.app`` mounts. The HTTP client for talking to Okta and the bearer
+check for panel tokens are passed in, so tests can substitute them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+from starlette.routing import BaseRoute
+
+from backend.dashboard import admin_login, people, sso, wizard
+from backend.releases import web as releases_web
+from backend.runtime import Runtime
+from backend.web.pages import Pages
+
+__all__ = ["routes"]
+
+
+def routes(
+    rt: Runtime,
+    pages: Pages,
+    *,
+    http: Callable[[], httpx.Client] | None = None,
+    bearer: releases_web.BearerCheck | None = None,
+) -> list[BaseRoute]:
+    http = http or _okta_client
+    bearer = bearer or _default_bearer(rt)
+    return [
+        *admin_login.routes(rt, pages),
+        *wizard.routes(rt, pages, http),
+        *sso.routes(rt, pages, http),
+        *people.routes(rt, pages),
+        *releases_web.routes(rt, pages, bearer),
+    ]
+
+
+def _okta_client() -> httpx.Client:
+    return httpx.Client(timeout=httpx.Timeout(5.0), follow_redirects=False)
+
+
+def _default_bearer(rt: Runtime) -> releases_web.BearerCheck:
+    return releases_web.no_bearer
