@@ -7,7 +7,8 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from backend import health, observability
+from backend import health, observability, sso
+from backend.dashboard import routes as dashboard_routes
 from backend.errors import exception_handlers
 from backend.observability.middleware import RequestObservabilityMiddleware
 from backend.runtime import Runtime
@@ -23,6 +24,8 @@ def create_app(rt: Runtime) -> Starlette:
     routes = [
         *health.routes(rt),
         *observability.routes(rt),
+        *sso.routes(rt),
+        *dashboard_routes(rt, pages),
         Mount("/static", StaticFiles(packages=[("backend.web", "static")]), name="static"),
     ]
     app = Starlette(

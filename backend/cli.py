@@ -118,6 +118,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("delete", _token_delete, "delete a SCIM token", tok)
     p.add_argument("id", metavar="TOKEN_ID")
 
+    rel = sub.add_parser("release", help="integration releases").add_subparsers(metavar="ACTION")
+    p = command("publish", _release_publish, "publish an Avid or Premiere integration file", rel)
+    p.add_argument("--product", required=True, choices=["avid", "premiere"])
+    p.add_argument("--version", required=True)
+    p.add_argument("--platform", required=True, choices=["macos", "windows"])
+    p.add_argument("--notes", default="", help="release notes shown on the Downloads page")
+    p.add_argument("file", metavar="FILE")
+    p = command("list", _release_list, "list published releases, newest first", rel)
+    p.add_argument("--product", choices=["avid", "premiere"])
+    p.add_argument("--platform", choices=["macos", "windows"])
+
     from backend.ops.commands import add_commands as add_ops_commands  # backup, key rotation
 
     add_ops_commands(sub)
@@ -216,6 +227,26 @@ def _token_delete(rt: Runtime, args: argparse.Namespace) -> dict[str, Any]:
     with rt.db.write() as s:
         info = scim_tokens.delete_token(s, args.id, actor=CLI_ACTOR)
     return {**_obj(info), "deleted": True}
+
+
+def _release_publish(rt: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from pathlib import Path
+
+    from backend.releases import store
+
+    info = store.publish(
+        rt, product=args.product, platform=args.platform, version=args.version,
+        source=Path(args.file), notes=args.notes, actor=CLI_ACTOR,
+    )  # fmt: skip
+    return {**_obj(info), "message": "published: it is now the latest on the Downloads page"}
+
+
+def _release_list(rt: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from backend.releases import store
+
+    with rt.db.read() as s:
+        found = store.list_releases(s, product=args.product, platform=args.platform)
+    return {"releases": [_obj(r) for r in found]}
 
 
 # -- helpers ----------------------------------------------------------------------------------
