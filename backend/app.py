@@ -7,7 +7,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from backend import health, observability, sso
+from backend import health, observability, scim, sso
 from backend.dashboard import routes as dashboard_routes
 from backend.errors import exception_handlers
 from backend.observability.middleware import RequestObservabilityMiddleware
@@ -25,6 +25,7 @@ def create_app(rt: Runtime) -> Starlette:
         *health.routes(rt),
         *observability.routes(rt),
         *sso.routes(rt),
+        *scim.routes(rt),
         *dashboard_routes(rt, pages),
         Mount("/static", StaticFiles(packages=[("backend.web", "static")]), name="static"),
     ]

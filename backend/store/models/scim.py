@@ -48,6 +48,7 @@ class ScimUser(Base):
     locale: Mapped[str | None] = mapped_column(sa.String(50))
     email: Mapped[str | None] = mapped_column(sa.String(320))
     email_norm: Mapped[str | None] = mapped_column(sa.String(320))
+    email_type: Mapped[str | None] = mapped_column(sa.String(50))
     emails: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     active: Mapped[bool] = mapped_column(default=True)
     organization: Mapped[str | None] = mapped_column(sa.String(200))

@@ -277,6 +277,7 @@ def upgrade() -> None:
         sa.Column("locale", sa.String(length=50), nullable=True),
         sa.Column("email", sa.String(length=320), nullable=True),
         sa.Column("email_norm", sa.String(length=320), nullable=True),
+        sa.Column("email_type", sa.String(length=50), nullable=True),
         sa.Column("emails", sa.JSON(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("organization", sa.String(length=200), nullable=True),

@@ -1,0 +1,66 @@
+"""Per-connection counters (``scim_counters``): the next ``seq`` and the live user and group
+counts, bumped in the caller's transaction by one upsert each."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from backend.store.models import ScimCounter
+
+__all__ = ["groups", "next_seq", "removed", "users"]
+
+Kind = Literal["user", "group"]
+
+
+def next_seq(session: Session, connection_id: str, kind: Kind) -> int:
+    """Count one more ``kind`` and return its ``seq``."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    count, seq = (
+        (ScimCounter.users, ScimCounter.user_seq)
+        if kind == "user"
+        else (ScimCounter.groups, ScimCounter.group_seq)
+    )
+    first = {"users": 0, "groups": 0, "user_seq": 0, "group_seq": 0}
+    first.update({count.key: 1, seq.key: 1})
+    stmt = (
+        insert(ScimCounter)
+        .values(connection_id=connection_id, **first)
+        .on_conflict_do_update(
+            index_elements=[ScimCounter.connection_id],
+            set_={count.key: count + 1, seq.key: seq + 1},
+        )
+        .returning(seq)
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def removed(session: Session, connection_id: str, kind: Kind) -> None:
+    count = ScimCounter.users if kind == "user" else ScimCounter.groups
+    session.execute(
+        sa.update(ScimCounter)
+        .where(ScimCounter.connection_id == connection_id)
+        .values({count.key: count - 1})
+    )
+
+
+def users(session: Session, connection_id: str) -> tuple[int, int]:
+    """(live users, last seq handed out)."""
+    row = session.execute(
+        sa.select(ScimCounter.users, ScimCounter.user_seq).where(
+            ScimCounter.connection_id == connection_id
+        )
+    ).first()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+def groups(session: Session, connection_id: str) -> tuple[int, int]:
+    row = session.execute(
+        sa.select(ScimCounter.groups, ScimCounter.group_seq).where(
+            ScimCounter.connection_id == connection_id
+        )
+    ).first()
+    return (int(row[0]), int(row[1])) if row else (0, 0)

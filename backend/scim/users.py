@@ -1,0 +1,225 @@
+"""The ``/Users`` operations over the database, each scoped to the token's connection.
+
+Reads use SQLAlchemy Core selects (no ORM identity map on the hot path). Writes take the row
+with ``SELECT ... FOR UPDATE`` (PostgreSQL; SQLite's write transactions are already exclusive),
+so concurrent PATCHes never lose an update. ``active: false``, by PATCH or PUT, goes through
+``backend.domain.users.deactivate_user``, which ends the user's sessions and refresh tokens in
+the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from scim2_models.path import FilterNode
+from sqlalchemy.orm import Session
+
+from backend.domain import audit
+from backend.domain import users as user_service
+from backend.domain.scim_tokens import ScimAuth
+from backend.scim import counters, paging
+from backend.scim.errors import PreconditionFailed, ResourceNotFound, Uniqueness
+from backend.scim.filter import USER_FIELDS, to_sql
+from backend.scim.patch import apply
+from backend.scim.quirks import PatchOperation, canonical_resource
+from backend.scim.resources import etag, user_columns, user_document
+from backend.scim.schema import ENTERPRISE_USER_ATTRS, USER_ATTRS
+from backend.store.models import ScimUser
+from backend.store.models.base import new_id, utcnow
+
+__all__ = ["Page", "create", "delete", "get", "list_page", "patch", "replace"]
+
+ROW = sa.select(
+    ScimUser.id,
+    ScimUser.seq,
+    ScimUser.version,
+    ScimUser.user_name,
+    ScimUser.external_id,
+    ScimUser.given_name,
+    ScimUser.family_name,
+    ScimUser.formatted_name,
+    ScimUser.display_name,
+    ScimUser.locale,
+    ScimUser.emails,
+    ScimUser.active,
+    ScimUser.organization,
+    ScimUser.department,
+    ScimUser.created_at,
+    ScimUser.last_modified,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: Sequence[Any]
+    total: int
+
+
+def _select_one(session: Session, auth: ScimAuth, user_id: str, *, lock: bool = False) -> Any:
+    q = ROW.where(ScimUser.id == user_id, ScimUser.connection_id == auth.connection_id)
+    if lock:
+        q = q.with_for_update()
+    row = session.execute(q).first()
+    if row is None:
+        raise ResourceNotFound(f"no user with id {user_id!r}")
+    return row
+
+
+def get(session: Session, auth: ScimAuth, user_id: str) -> Any:
+    return _select_one(session, auth, user_id)
+
+
+def _check_version(row: Any, if_match: str | None) -> None:
+    if if_match is None or if_match.strip() == "*":
+        return
+    wanted = {t.strip() for t in if_match.split(",")}
+    if etag(row.version) not in wanted and f'"{row.version}"' not in wanted:
+        raise PreconditionFailed(
+            f"the user changed since that version: it is now at {etag(row.version)}"
+        )
+
+
+def _taken(session: Session, auth: ScimAuth, user_name_norm: str, but: str | None) -> bool:
+    q = sa.select(ScimUser.id).where(
+        ScimUser.connection_id == auth.connection_id, ScimUser.user_name_norm == user_name_norm
+    )
+    found = session.scalar(q)
+    return found is not None and found != but
+
+
+def create(session: Session, auth: ScimAuth, body: Any) -> Any:
+    doc = canonical_resource(body, USER_ATTRS, ENTERPRISE_USER_ATTRS)
+    cols = user_columns(doc)
+    if _taken(session, auth, cols["user_name_norm"], None):
+        raise Uniqueness(f"a user with userName {cols['user_name']!r} already exists")
+    now = utcnow()
+    user_id = new_id()
+    seq = counters.next_seq(session, auth.connection_id, "user")
+    try:
+        session.execute(
+            sa.insert(ScimUser).values(
+                id=user_id,
+                connection_id=auth.connection_id,
+                org_id=auth.org_id,
+                seq=seq,
+                version=1,
+                created_at=now,
+                last_modified=now,
+                deactivated_at=None if cols["active"] else now,
+                **cols,
+            )
+        )
+    except sa.exc.IntegrityError:
+        raise Uniqueness(f"a user with userName {cols['user_name']!r} already exists") from None
+    audit.record(
+        session,
+        actor=auth.display_prefix,
+        action="user.create",
+        target_type="user",
+        target_id=user_id,
+        org_id=auth.org_id,
+        connection_id=auth.connection_id,
+        user_name=cols["user_name"],
+    )
+    return _select_one(session, auth, user_id)
+
+
+def replace(session: Session, auth: ScimAuth, user_id: str, body: Any, if_match: str | None) -> Any:
+    row = _select_one(session, auth, user_id, lock=True)
+    _check_version(row, if_match)
+    doc = canonical_resource(body, USER_ATTRS, ENTERPRISE_USER_ATTRS)
+    doc.setdefault("active", row.active)  # a PUT without "active" does not reactivate
+    return _store(session, auth, row, doc)
+
+
+def patch(
+    session: Session, auth: ScimAuth, user_id: str, ops: list[PatchOperation], if_match: str | None
+) -> Any:
+    row = _select_one(session, auth, user_id, lock=True)
+    _check_version(row, if_match)
+    doc = apply(user_document(row), ops, USER_ATTRS, ENTERPRISE_USER_ATTRS)
+    return _store(session, auth, row, doc)
+
+
+def _store(session: Session, auth: ScimAuth, row: Any, doc: dict[str, Any]) -> Any:
+    cols = user_columns(doc)
+    active = cols.pop("active")
+    current = {k: getattr(row, k) for k in cols if hasattr(row, k)}
+    changed = sorted(k for k, v in cols.items() if k in current and current[k] != v)
+    if "user_name" in changed and _taken(session, auth, cols["user_name_norm"], row.id):
+        raise Uniqueness(f"a user with userName {cols['user_name']!r} already exists")
+    if changed:
+        try:
+            session.execute(
+                sa.update(ScimUser)
+                .where(ScimUser.id == row.id)
+                .values(**cols, version=row.version + 1, last_modified=utcnow())
+            )
+        except sa.exc.IntegrityError:
+            raise Uniqueness(f"a user with userName {cols['user_name']!r} already exists") from None
+        audit.record(
+            session,
+            actor=auth.display_prefix,
+            action="user.update",
+            target_type="user",
+            target_id=row.id,
+            org_id=auth.org_id,
+            connection_id=auth.connection_id,
+            changed=[c for c in changed if not c.endswith("_norm")],
+        )
+    if active != row.active:
+        change = user_service.reactivate_user if active else user_service.deactivate_user
+        change(session, row.id, actor=auth.display_prefix, org_id=auth.org_id)
+    if changed or active != row.active:
+        return _select_one(session, auth, row.id)
+    return row
+
+
+def delete(session: Session, auth: ScimAuth, user_id: str, if_match: str | None) -> None:
+    row = _select_one(session, auth, user_id, lock=True)
+    _check_version(row, if_match)
+    user_service.delete_user(session, row.id, actor=auth.display_prefix, org_id=auth.org_id)
+
+
+def list_page(
+    session: Session,
+    auth: ScimAuth,
+    cursors: paging.Cursors,
+    *,
+    node: FilterNode | None,
+    filter_text: str,
+    start_index: int,
+    count: int,
+    dialect: str,
+) -> Page:
+    where = [ScimUser.connection_id == auth.connection_id]
+    if node is not None:
+        where.append(to_sql(node, USER_FIELDS, dialect=dialect))
+    dense = False
+    total: int | None = None
+    if node is None:
+        users, last_seq = counters.users(session, auth.connection_id)
+        total, dense = users, users == last_seq
+    if count == 0:
+        if total is None:
+            total = _count(session, where)
+        return Page(rows=(), total=total)
+    key = (auth.connection_id, "user", filter_text, start_index)
+    plan = paging.plan(cursors, key, start_index=start_index, dense=dense)
+    q = ROW.where(*where).order_by(ScimUser.seq).limit(count)
+    q = q.where(ScimUser.seq > plan.after) if plan.after is not None else q.offset(plan.offset)
+    rows = session.execute(q).all()
+    if rows and not dense:
+        cursors.put(
+            (auth.connection_id, "user", filter_text, start_index + len(rows)), rows[-1].seq
+        )
+    if total is None:
+        total = len(rows) if start_index == 1 and len(rows) < count else _count(session, where)
+    return Page(rows=rows, total=total)
+
+
+def _count(session: Session, where: list[Any]) -> int:
+    return int(session.scalar(sa.select(sa.func.count()).select_from(ScimUser).where(*where)) or 0)
