@@ -27,7 +27,9 @@ def _qt() -> str:
     app.processEvents()
     if image.isNull():
         raise RuntimeError("the window could not be painted")
-    return f"Qt {QGuiApplication.platformName()} ok, window painted {image.width()}x{image.height()}"
+    return (
+        f"Qt {QGuiApplication.platformName()} ok, window painted {image.width()}x{image.height()}"
+    )
 
 
 def _keyring() -> str:

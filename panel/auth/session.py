@@ -52,6 +52,10 @@ class PendingSignIn:
     def cancel(self) -> None:
         self._receiver.cancel()
 
+    def close(self) -> None:
+        """Release the loopback port of a sign-in that ``finish()`` will never wait for."""
+        self._receiver.close()
+
     def finish(self) -> None:
         """Wait for the browser, exchange the code, store the session."""
         result = self._receiver.wait()
