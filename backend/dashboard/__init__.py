@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import httpx
+from starlette.requests import Request
 from starlette.routing import BaseRoute
 
 from backend.dashboard import admin_login, people, sso, wizard
+from backend.dashboard.access import Halt
 from backend.releases import web as releases_web
 from backend.runtime import Runtime
 from backend.web.pages import Pages
@@ -43,4 +45,15 @@ def _okta_client() -> httpx.Client:
 
 
 def _default_bearer(rt: Runtime) -> releases_web.BearerCheck:
-    return releases_web.no_bearer
+    """The panel's access tokens, checked by the sign-in code's ``BearerAuth``."""
+    from backend.api.bearer import BearerAuth, BearerError
+
+    auth = BearerAuth(rt)
+
+    def check(request: Request) -> str:
+        try:
+            return auth.authenticate(request).user.org_id
+        except BearerError as exc:
+            raise Halt(BearerAuth.refuse(exc)) from exc
+
+    return check

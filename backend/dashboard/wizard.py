@@ -70,6 +70,7 @@ def routes(rt: Runtime, pages: Pages, http: ClientFactory) -> list[Route]:
             org=org,
             conn=conn,
             done=_done_steps(org.domains, conn),
+            reachable=_reachable(org.domains, conn),
             **context,
         )
 
@@ -92,13 +93,8 @@ def routes(rt: Runtime, pages: Pages, http: ClientFactory) -> list[Route]:
     # -- step 1: email domains --------------------------------------------------------------
 
     def domains(request: Request) -> Response:
-        admin(rt, pages, request)
-        return render(
-            request,
-            "dashboard/setup_domains.html",
-            "domains",
-            conn=in_setup(admin(rt, pages, request)),
-        )
+        view = admin(rt, pages, request)
+        return render(request, "dashboard/setup_domains.html", "domains", conn=in_setup(view))
 
     def domains_post(request: Request, data: FormData) -> Response:
         view = admin(rt, pages, request)
@@ -282,6 +278,16 @@ def routes(rt: Runtime, pages: Pages, http: ClientFactory) -> list[Route]:
         Route(p + "/{cid}/assign", page(pages, assign), methods=["GET"]),
         Route(p + "/{cid}/complete", form(rt, pages, complete), methods=["POST"]),
     ]
+
+
+def _reachable(domains: tuple[str, ...], conn: connections.ConnectionInfo | None) -> set[str]:
+    """Steps the indicator links to: those done, and the one the organization is at."""
+    out = {"domains"} | _done_steps(domains, conn)
+    if domains:
+        out.add("oidc")
+    if conn is not None:
+        out.add(STATE_STEP[conn.setup_state])
+    return out
 
 
 def _done_steps(domains: tuple[str, ...], conn: connections.ConnectionInfo | None) -> set[str]:
