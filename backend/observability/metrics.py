@@ -22,6 +22,7 @@ __all__ = [
     "SCIM_OPS",
     "SIGN_INS",
     "http_request",
+    "scim_op_for",
     "scim_operation",
     "sign_in",
 ]
@@ -76,3 +77,20 @@ def sign_in(outcome: str, reason: str = "") -> None:
     """
     outcome = "success" if outcome == "success" else "failure"
     SIGN_INS.labels(outcome=outcome, reason=reason[:_REASON_MAX]).inc()
+
+
+_WRITE_OPS = {"POST": "create", "PUT": "replace", "PATCH": "patch", "DELETE": "delete"}
+
+
+def scim_op_for(method: str, path: str) -> str:
+    """The operation a SCIM request made: ``GET /scim/v2/Users`` is ``list``,
+    ``GET /scim/v2/Users/{id}`` is ``get``, ``POST`` is ``create`` and so on."""
+    if method in _WRITE_OPS:
+        return _WRITE_OPS[method]
+    if method not in ("GET", "HEAD"):
+        return "other"
+    parts = [p for p in path.split("/") if p]
+    # ["scim", "v2", "Users", "{id}"]
+    if len(parts) >= 3 and parts[2] in ("Users", "Groups"):
+        return "get" if len(parts) > 3 else "list"
+    return "discovery"

@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from backend.domain import scim_tokens
 from backend.domain.scim_tokens import ScimAuth
+from backend.observability import metrics
 from backend.store.db import Database
 from backend.store.models import ScimRequest
 from backend.store.models.base import utcnow
@@ -65,6 +66,7 @@ class RequestLog:
             status,
             user_agent[:300],
         )
+        metrics.scim_operation(auth.connection_id, metrics.scim_op_for(method, path))
         with self._lock:
             self._rows.append(entry)
             last = auth.last_used_at

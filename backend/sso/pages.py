@@ -26,6 +26,7 @@ from starlette.routing import Route
 from backend.domain import audit, orgs, users
 from backend.domain.connections import normalise_issuer
 from backend.domain.errors import Invalid
+from backend.observability import metrics
 from backend.runtime import Runtime
 from backend.sso import transactions
 from backend.sso.errors import (
@@ -259,6 +260,7 @@ class LoginFlow:
                 s, actor=user.user_name, action="user.sign_in", target_type="user",
                 target_id=user.id, org_id=user.org_id, connection_id=target.connection_id,
             )  # fmt: skip
+        metrics.sign_in("success")
         response = RedirectResponse(pending.return_to, 303)
         sessions.attach(response, value, self.rt.settings)
         response.headers["Cache-Control"] = "no-store"
@@ -290,6 +292,7 @@ def routes(rt: Runtime, providers: Providers, pages: Pages) -> list[Route]:
     flow = LoginFlow(rt, providers)
 
     def failed(request: Request, err: LoginError, *, retry_url: str | None = "/login") -> Response:
+        metrics.sign_in("failure", err.code)
         return pages.error(
             request,
             title=err.title,

@@ -54,3 +54,20 @@ def test_an_odd_outcome_counts_as_failure_and_long_reasons_are_cut() -> None:
     before = value("quickture_sign_ins_total", labels)
     metrics.sign_in("weird", "r" * 500)
     assert value("quickture_sign_ins_total", labels) == before + 1
+
+
+def test_the_scim_operation_of_a_request() -> None:
+    cases = {
+        ("GET", "/scim/v2/Users"): "list",
+        ("HEAD", "/scim/v2/Users"): "list",
+        ("GET", "/scim/v2/Users/abc"): "get",
+        ("GET", "/scim/v2/Groups/abc"): "get",
+        ("POST", "/scim/v2/Users"): "create",
+        ("PUT", "/scim/v2/Users/abc"): "replace",
+        ("PATCH", "/scim/v2/Groups/abc"): "patch",
+        ("DELETE", "/scim/v2/Users/abc"): "delete",
+        ("GET", "/scim/v2/ServiceProviderConfig"): "discovery",
+        ("OPTIONS", "/scim/v2/Users"): "other",
+    }
+    for (method, path), op in cases.items():
+        assert metrics.scim_op_for(method, path) == op, (method, path)
