@@ -244,7 +244,9 @@ class Providers:
     def _get_json(self, url: str, what: str) -> Any:
         try:
             with OAuth2Client(timeout=self._timeout, **self._client_kwargs) as client:
-                resp = client.get(url, withhold_token=True, headers={"Accept": "application/json"})
+                resp = client.request(
+                    "GET", url, withhold_token=True, headers={"Accept": "application/json"}
+                )
         except Exception as exc:  # the HTTP client's connection and timeout errors
             raise ProviderUnavailable(
                 f"Okta's {what} at {url} could not be fetched ({type(exc).__name__})."
