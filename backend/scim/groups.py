@@ -8,7 +8,7 @@ what a group of ten does. Member ids that are not users of the same connection a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -56,19 +56,20 @@ def get(session: Session, auth: ScimAuth, group_id: str) -> Any:
     return _select_one(session, auth, group_id)
 
 
-def members_of(session: Session, group_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
-    """``{group id: [{"value", "display", "type"}]}`` for the groups of one page."""
+def members_of(
+    session: Session, group_ids: Sequence[str], location: Callable[[str], str]
+) -> dict[str, list[dict[str, Any]]]:
+    """``{group id: [{"value", "$ref", "type"}]}`` for the groups of one page."""
     out: dict[str, list[dict[str, Any]]] = {g: [] for g in group_ids}
     if not group_ids:
         return out
     rows = session.execute(
-        sa.select(ScimGroupMember.group_id, ScimUser.id, ScimUser.display_name, ScimUser.user_name)
-        .join(ScimUser, ScimUser.id == ScimGroupMember.user_id)
+        sa.select(ScimGroupMember.group_id, ScimGroupMember.user_id)
         .where(ScimGroupMember.group_id.in_(group_ids))
-        .order_by(ScimGroupMember.group_id, ScimUser.seq)
+        .order_by(ScimGroupMember.group_id, ScimGroupMember.user_id)
     )
-    for gid, uid, display, user_name in rows:
-        out[gid].append({"value": uid, "display": display or user_name, "type": "User"})
+    for gid, uid in rows:
+        out[gid].append({"value": uid, "$ref": location(uid), "type": "User"})
     return out
 
 
@@ -242,10 +243,9 @@ def patch(
         doc = {"displayName": row.display_name}
         if row.external_id is not None:
             doc["externalId"] = row.external_id
-        cols = group_columns(apply(doc, attr_ops, GROUP_ATTRS, None))
-        cols = {k: v for k, v in cols.items() if getattr(row, k, v) != v or k.endswith("_norm")}
-        if set(cols) == {"display_name_norm"}:
-            cols = {}
+        new = group_columns(apply(doc, attr_ops, GROUP_ATTRS, None))
+        if new["display_name"] != row.display_name or new["external_id"] != row.external_id:
+            cols = new
     if cols or added or removed:
         note: dict[str, Any] = {"members_added": added, "members_removed": removed}
         if ignored:

@@ -25,6 +25,7 @@ from backend.runtime import Runtime
 from backend.scim import filter as scim_filter
 from backend.scim import groups, paging, projection, quirks, schema, users
 from backend.scim.errors import (
+    InvalidFilter,
     InvalidSyntax,
     InvalidValue,
     MethodNotAllowed,
@@ -91,6 +92,19 @@ class ScimApi:
             Mount(
                 "/scim/v2",
                 routes=[
+                    Route(
+                        "/.search", self._endpoint({"POST": self.search_all}), methods=any_method
+                    ),
+                    Route(
+                        "/Users/.search",
+                        self._endpoint({"POST": self.search_users}),
+                        methods=any_method,
+                    ),
+                    Route(
+                        "/Groups/.search",
+                        self._endpoint({"POST": self.search_groups}),
+                        methods=any_method,
+                    ),
                     Route(
                         "/Users",
                         self._endpoint({"GET": self.list_users, "POST": self.create_user}),
@@ -208,7 +222,7 @@ class ScimApi:
     async def _not_found(self, request: Request) -> Response:
         rest = request.path_params.get("rest", "")
         if rest.split("/", 1)[0] == "Bulk":
-            return _error(NotSupported("bulk operations are not supported"))
+            return _error(NotSupported(f"/{rest} is not supported"))
         return _error(ResourceNotFound(f"there is no SCIM endpoint at /scim/v2/{rest}"))
 
     # -- Users ------------------------------------------------------------------------------
@@ -247,6 +261,56 @@ class ScimApi:
         if trim:
             items = [trim(i) for i in items]
         return Result(200, _list_response(items, page.total, start))
+
+    def search_users(self, session: Session, call: Call) -> Result:
+        call.query = _search_query(call.body)
+        return self.list_users(session, call)
+
+    def search_groups(self, session: Session, call: Call) -> Result:
+        call.query = _search_query(call.body)
+        return self.list_groups(session, call)
+
+    def search_all(self, session: Session, call: Call) -> Result:
+        """``POST /.search``: Users, then Groups, as one list (RFC 7644 §3.4.3). A filter that
+        names what only one type has selects nothing of the other (§3.4.2.1)."""
+        assert call.auth is not None
+        call.query = _search_query(call.body)
+        start, count, node, text = _list_params(call.query)
+        kinds = (
+            (users, schema.CORE_USER, self._render_users),
+            (groups, schema.GROUP, self._groups),
+        )
+        items: list[Any] = []
+        total = 0
+        errors: list[InvalidFilter] = []
+        for store, _urn, render in kinds:
+            first = max(1, start - total)
+            try:
+                page = store.list_page(
+                    session,
+                    call.auth,
+                    self.cursors,
+                    node=node,
+                    filter_text=text,
+                    start_index=first,
+                    count=max(0, count - len(items)),
+                    dialect=self.dialect,
+                )
+            except InvalidFilter as exc:
+                errors.append(exc)
+                continue
+            items.extend(render(session, page.rows, call))
+            total += page.total
+        if len(errors) == len(kinds):
+            raise errors[0]
+        return Result(200, _list_response(items, total, start))
+
+    def _render_users(self, session: Session, rows: Any, call: Call) -> list[dict[str, Any]]:
+        trim = projection.projector(
+            call.query.get("attributes"), call.query.get("excludedAttributes"), schema.CORE_USER
+        )
+        items = [render_user(r, self._user_location(r.id)) for r in rows]
+        return [trim(i) for i in items] if trim else items
 
     def get_user(self, session: Session, call: Call) -> Result:
         assert call.auth is not None
@@ -288,7 +352,11 @@ class ScimApi:
         if trim is not None:
             probe = trim({"id": "", "schemas": [], "members": []})
             want_members = "members" in probe
-        members = groups.members_of(session, [r.id for r in rows]) if want_members else {}
+        members = (
+            groups.members_of(session, [r.id for r in rows], self._user_location)
+            if want_members
+            else {}
+        )
         out = [render_group(r, self._group_location(r.id), members.get(r.id)) for r in rows]
         return [trim(o) for o in out] if trim else out
 
@@ -387,6 +455,22 @@ def _int_param(query: dict[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise InvalidValue(f"{name} must be an integer, not {raw!r}") from None
+
+
+def _search_query(body: Any) -> dict[str, str]:
+    """A SearchRequest body as the query parameters of a GET."""
+    if not isinstance(body, dict):
+        raise InvalidSyntax("a search needs a SearchRequest JSON object")
+    out: dict[str, str] = {}
+    for key, value in body.items():
+        name = {k.lower(): k for k in _SEARCH_KEYS}.get(str(key).lower())
+        if name is None or value is None:
+            continue
+        out[name] = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+    return out
+
+
+_SEARCH_KEYS = ("filter", "startIndex", "count", "attributes", "excludedAttributes")
 
 
 def _list_params(query: dict[str, str]) -> tuple[int, int, Any, str]:

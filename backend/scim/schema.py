@@ -114,7 +114,8 @@ USER_ATTRS = Schema(
         ),
         Attr("displayName"),
         Attr("locale"),
-        Attr("active", type="boolean"),
+        # Published as required so clients never "remove" it; omitted on create it is true.
+        Attr("active", type="boolean", required=True),
         Attr("password", mutability="writeOnly", returned="never"),
         Attr(
             "emails",
