@@ -20,7 +20,10 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from panel.auth.store import TokenStore
+    from panel.controller import PanelController
     from panel.services import Services
+    from panel.settings import PanelSettings
+    from panel.ui.main_window import MainWindow
 
 __all__ = ["main"]
 
@@ -60,14 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(backend_flag: str | None) -> int:
-    from PySide6.QtCore import QThreadPool, QUrl
-    from PySide6.QtGui import QDesktopServices
     from PySide6.QtWidgets import QApplication
 
-    from panel.controller import PanelController
-    from panel.integrations import current_platform, default_roots, installed_versions
-    from panel.settings import InvalidBackendUrl, PanelSettings, save_backend_url
-    from panel.tasks import TaskRunner
+    from panel.settings import InvalidBackendUrl, PanelSettings
     from panel.ui.main_window import MainWindow
 
     try:
@@ -81,10 +79,32 @@ def run(backend_flag: str | None) -> int:
     app.setApplicationName("Quickture")
     app.setOrganizationName("Quickture")
 
-    store, problem = open_token_store()
-    roots = default_roots()
     window = MainWindow()
-    controller = PanelController(
+    store, problem = open_token_store()
+    controller = build_controller(window, settings, store, problem)
+    window.show()
+    controller.start()
+    log.info("panel started for %s", settings.backend_url)
+    code = app.exec()
+    controller.shutdown()
+    return int(code)
+
+
+def build_controller(
+    window: MainWindow, settings: PanelSettings, store: TokenStore, problem: str | None
+) -> PanelController:
+    """The real wiring: the system browser through ``QDesktopServices`` (so a test can
+    inject one with ``setUrlHandler``), the global thread pool, the installed integrations."""
+    from PySide6.QtCore import QThreadPool, QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    from panel.controller import PanelController
+    from panel.integrations import current_platform, default_roots, installed_versions
+    from panel.settings import save_backend_url
+    from panel.tasks import TaskRunner
+
+    roots = default_roots()
+    return PanelController(
         window,
         lambda url: make_services(url, store, problem),
         settings.backend_url,
@@ -94,12 +114,6 @@ def run(backend_flag: str | None) -> int:
         platform=current_platform(),
         save_backend=lambda url: save_backend_url(settings.config_dir, url),
     )
-    window.show()
-    controller.start()
-    log.info("panel started for %s", settings.backend_url)
-    code = app.exec()
-    controller.shutdown()
-    return int(code)
 
 
 def open_token_store() -> tuple[TokenStore, str | None]:

@@ -6,42 +6,17 @@ from collections.abc import Iterator
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 
 from panel.auth.store import KeyringTokenStore
 from panel.services import Services, build_services
 from tests.panel.fakes import BACKEND, FakeBackend
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keyring backend that keeps secrets in a dict (``priority`` makes keyring accept it)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-        self.writes = 0
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.writes += 1
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.entries.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError("not found")
+from tests.panel.keyrings import MemoryKeyring, using_memory_keyring
 
 
 @pytest.fixture
 def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
+    with using_memory_keyring() as backend:
+        yield backend
 
 
 @pytest.fixture
