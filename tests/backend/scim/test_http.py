@@ -26,3 +26,156 @@ def test_create_get_and_lookup_a_user(client: Scim) -> None:
     assert body["Resources"][0]["id"] == user["id"]
     r = client.get("/Users", params={"filter": 'userName eq "nobody@acme.test"'})
     assert r.json()["totalResults"] == 0 and r.json()["Resources"] == []
+
+
+def test_auth_failures_are_401_with_scim_error(client: Scim, runtime) -> None:
+    from backend.domain import connections, scim_tokens
+
+    bare = httpx.Client(base_url=client.base, timeout=10)
+    for headers in ({}, {"Authorization": "Bearer qtscim_wrong"},
+                    {"Authorization": "Basic dXNlcjpwYXNz"}):  # fmt: skip
+        r = bare.get("/Users", headers=headers)
+        assert r.status_code == 401
+        assert r.headers["www-authenticate"].startswith("Bearer")
+        assert r.json()["schemas"] == [ERROR] and r.json()["status"] == "401"
+    assert client.get("/Users").status_code == 200
+    with runtime.db.write() as s:
+        (tok,) = scim_tokens.list_tokens(s, client.tenant.connection_id)
+        scim_tokens.delete_token(s, tok.id, actor="test")
+    assert client.get("/Users").status_code == 401
+    with runtime.db.write() as s:
+        new = scim_tokens.create_token(s, client.tenant.connection_id, actor="test")
+    client.http.headers["Authorization"] = f"Bearer {new.token}"
+    assert client.get("/Users").status_code == 200
+    with runtime.db.write() as s:
+        connections.delete_connection(s, client.tenant.connection_id, actor="test")
+    assert client.get("/Users").status_code == 401
+    # Discovery describes the service, not a tenant: no token needed.
+    assert bare.get("/ServiceProviderConfig").status_code == 200
+    bare.close()
+
+
+def test_errors_have_status_and_scim_type(client: Scim) -> None:
+    def check(r: httpx.Response, status: int, scim_type: str | None) -> None:
+        assert r.status_code == status, r.text
+        assert r.headers["content-type"].startswith(SCIM_JSON)
+        body = r.json()
+        assert body["schemas"] == [ERROR] and body["status"] == str(status)
+        assert body.get("scimType") == scim_type
+
+    uid = client.create_user("ada@acme.test")["id"]
+    check(client.get("/Users", params={"filter": 'userName eq "x" and'}), 400, "invalidFilter")
+    check(client.get("/Users", params={"filter": 'title eq "x"'}), 400, "invalidFilter")
+    check(client.get("/Users", params={"filter": "active gt true"}), 400, "invalidFilter")
+    check(client.get("/Users", params={"count": "many"}), 400, "invalidValue")
+    check(client.http.post("/Users", content=b"{not json"), 400, "invalidSyntax")
+    check(client.post("/Users", {"userName": "x@acme.test"}), 400, "invalidValue")
+    check(client.post("/Users", {"userName": 7, "name": {"givenName": "a", "familyName": "b"}}),
+          400, "invalidValue")  # fmt: skip
+    check(client.patch(f"/Users/{uid}", {"Operations": [{"op": "jump"}]}), 400, "invalidSyntax")
+    check(client.patch(f"/Users/{uid}", {"Operations": [{"op": "remove"}]}), 400, "noTarget")
+    check(client.patch(f"/Users/{uid}", {"Operations": [
+        {"op": "add", "path": "emails[type eq", "value": "x"}]}), 400, "invalidPath")  # fmt: skip
+    check(client.patch(f"/Users/{uid}", {"Operations": [
+        {"op": "replace", "path": "id", "value": "x"}]}), 400, "mutability")  # fmt: skip
+    check(client.patch(f"/Users/{uid}", {"Operations": [
+        {"op": "replace", "path": 'emails[type eq "home" or value co "x"]', "value": {}}]}),
+        400, "noTarget")  # fmt: skip
+    check(client.get("/Users/nope"), 404, None)
+    check(client.get("/Nope"), 404, None)
+    check(client.http.post(f"/Users/{uid}", json={}), 405, None)
+    check(client.http.post("/Users", content=b"userName=x",
+                           headers={"Content-Type": "application/x-www-form-urlencoded"}),
+          415, None)  # fmt: skip
+    big = b'{"userName": "' + b"x" * MAX_BODY + b'"}'
+    check(client.http.post("/Users", content=big), 413, None)
+    check(client.http.post("/Bulk", json={}), 501, None)
+
+
+def test_json_content_type_is_accepted_too(client: Scim) -> None:
+    r = client.http.post("/Users", headers={"Content-Type": "application/json"}, json={
+        "userName": "plain@acme.test", "name": {"givenName": "P", "familyName": "J"}})  # fmt: skip
+    assert r.status_code == 201
+    assert r.json()["active"] is True
+
+
+def test_etags(client: Scim) -> None:
+    user = client.create_user("ada@acme.test")
+    uid = user["id"]
+    r = client.get(f"/Users/{uid}", headers={"If-None-Match": 'W/"1"'})
+    assert r.status_code == 304 and r.content == b""
+    patch = {"Operations": [{"op": "replace", "path": "displayName", "value": "Ada"}]}
+    assert client.patch(f"/Users/{uid}", patch, headers={"If-Match": 'W/"9"'}).status_code == 412
+    r = client.patch(f"/Users/{uid}", patch, headers={"If-Match": 'W/"1"'})
+    assert r.status_code == 200 and r.headers["etag"] == 'W/"2"'
+    # A PATCH that changes nothing keeps the version.
+    assert client.patch(f"/Users/{uid}", patch).headers["etag"] == 'W/"2"'
+    assert client.delete(f"/Users/{uid}", headers={"If-Match": 'W/"1"'}).status_code == 412
+    assert client.delete(f"/Users/{uid}", headers={"If-Match": 'W/"2"'}).status_code == 204
+
+
+def test_password_is_never_returned_or_stored(client: Scim, runtime) -> None:
+    import sqlalchemy as sa
+
+    from backend.store.models import ScimUser
+
+    user = client.create_user("pw@acme.test", password="s3cret-Pa55")
+    r = client.patch(f"/Users/{user['id']}", {"Operations": [
+        {"op": "replace", "path": "password", "value": "n3w-s3cret"}]})  # fmt: skip
+    assert r.status_code == 200 and "password" not in r.json()
+    assert "password" not in client.get(f"/Users/{user['id']}").json()
+    with runtime.db.read() as s:
+        row = s.get(ScimUser, user["id"])
+        assert row is not None and row.password_hash is None
+        assert "s3cret" not in repr(row.emails) + repr(s.execute(sa.text(
+            "select * from scim_users")).all())  # fmt: skip
+
+
+def test_concurrent_create_of_the_same_user_name(client: Scim, runtime) -> None:
+    import threading
+
+    import sqlalchemy as sa
+
+    from backend.store.models import ScimUser
+
+    body = {"userName": "race@acme.test", "name": {"givenName": "R", "familyName": "C"}}
+    barrier = threading.Barrier(2)
+    results: list[int] = []
+
+    def create() -> None:
+        with httpx.Client(base_url=client.base, headers=dict(client.http.headers)) as c:
+            barrier.wait()
+            results.append(c.post("/Users", json=body).status_code)
+
+    threads = [threading.Thread(target=create) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert sorted(results) == [201, 409]
+    with runtime.db.read() as s:
+        n = s.scalar(sa.select(sa.func.count()).select_from(ScimUser)
+                     .where(ScimUser.user_name_norm == "race@acme.test"))  # fmt: skip
+    assert n == 1
+
+
+def test_attributes_and_excluded_attributes(client: Scim) -> None:
+    ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+    user = client.create_user("ada@acme.test", **{ent: {"department": "Post", "organization": "Acme"}})
+    r = client.get(f"/Users/{user['id']}", params={"attributes": f"userName,name.givenName,{ent}:department"})
+    assert r.json() == {"schemas": user["schemas"], "id": user["id"], "userName": "ada@acme.test",
+                        "name": {"givenName": "Given"}, ent: {"department": "Post"}}  # fmt: skip
+    r = client.get("/Users", params={"excludedAttributes": "emails,meta,name,id"})
+    (one,) = r.json()["Resources"]
+    assert "emails" not in one and "meta" not in one and one["id"] == user["id"]
+
+
+def test_count_is_capped_and_zero_counts(client: Scim) -> None:
+    for i in range(3):
+        client.create_user(f"u{i}@acme.test")
+    r = client.get("/Users", params={"count": 0}).json()
+    assert r["totalResults"] == 3 and r["Resources"] == [] and r["itemsPerPage"] == 0
+    r = client.get("/Users", params={"count": 100000, "startIndex": -5}).json()
+    assert r["itemsPerPage"] == 3 and r["startIndex"] == 1
+    r = client.get("/Users", params={"filter": 'userName sw "u"', "count": 2, "startIndex": 2})
+    assert r.json()["totalResults"] == 3 and r.json()["itemsPerPage"] == 2
