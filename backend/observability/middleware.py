@@ -109,7 +109,8 @@ def _route(scope: Scope) -> str:
     route = scope.get("route")
     template = getattr(route, "path", None)
     if isinstance(template, str) and template:
-        return template
+        # Inside a Mount the template is relative; root_path is the prefix it matched.
+        return str(scope.get("root_path", "")) + template
     path = str(scope.get("path", ""))
     return path[:_PATH_MAX]
 

@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
 from backend.observability.middleware import RequestObservabilityMiddleware, valid_request_id
@@ -43,7 +43,7 @@ def make_client(handler: ListHandler) -> TestClient:
         return JSONResponse({"request_id": request.scope["state"]["request_id"]})
 
     async def user(request: Request) -> PlainTextResponse:
-        return PlainTextResponse("user " + request.path_params["user_id"])
+        return PlainTextResponse("user " + str(request.path_params))
 
     async def callback(request: Request) -> PlainTextResponse:
         await request.body()
@@ -58,6 +58,7 @@ def make_client(handler: ListHandler) -> TestClient:
             Route("/scim/v2/Users/{user_id}", user),
             Route("/login/callback", callback, methods=["GET", "POST"]),
             Route("/dashboard/boom", boom),
+            Mount("/scim/v3", routes=[Route("/Groups/{group_id}", user)]),
         ],
         middleware=[Middleware(RequestObservabilityMiddleware, logger=logger)],
     )
@@ -186,3 +187,10 @@ def test_non_http_scopes_pass_through() -> None:
     mw = RequestObservabilityMiddleware(inner, logger=logging.getLogger("test.lifespan"))
     asyncio.run(mw({"type": "lifespan"}, None, None))  # type: ignore[arg-type]
     assert seen == ["lifespan"]
+
+
+def test_a_route_inside_a_mount_is_logged_with_its_prefix(captured: ListHandler) -> None:
+    make_client(captured).get("/scim/v3/Groups/g-77")
+    line = json.loads(captured.lines[-1])
+    assert line["route"] == "/scim/v3/Groups/{group_id}"
+    assert "g-77" not in captured.lines[-1]
