@@ -62,8 +62,10 @@ def test_panel_signs_in_and_gets_tokens(backend, browser):
     assert access["exp"] - access["iat"] <= 600 and access["jti"]
     me = panel.me(tokens["access_token"])
     assert me.status_code == 200 and me.json()["user_name"] == email
-    info = httpx.get(backend.url + "/oauth/userinfo",
-                     headers={"Authorization": "Bearer " + tokens["access_token"]})  # fmt: skip
+    info = httpx.get(
+        backend.url + "/oauth/userinfo",
+        headers={"Authorization": "Bearer " + tokens["access_token"]},
+    )
     assert info.status_code == 200
     assert info.json()["sub"] == claims["sub"] and info.json()["email"] == email
 
@@ -220,8 +222,14 @@ def test_other_grants_are_refused(backend, data):
 
 def test_revoking_a_refresh_token_ends_the_sign_in(backend, browser):
     panel, tokens, _ = tokens_for(backend, browser)
-    r = httpx.post(backend.url + "/oauth/revoke", data={
-        "token": tokens["refresh_token"], "token_type_hint": "refresh_token", "client_id": PANEL})  # fmt: skip
+    r = httpx.post(
+        backend.url + "/oauth/revoke",
+        data={
+            "token": tokens["refresh_token"],
+            "token_type_hint": "refresh_token",
+            "client_id": PANEL,
+        },
+    )
     assert r.status_code == 200
     assert panel.refresh(tokens["refresh_token"]).status_code == 400
     me = panel.me(tokens["access_token"])
@@ -230,8 +238,9 @@ def test_revoking_a_refresh_token_ends_the_sign_in(backend, browser):
 
 def test_revoking_an_access_token_ends_its_family(backend, browser):
     panel, tokens, _ = tokens_for(backend, browser)
-    r = httpx.post(backend.url + "/oauth/revoke",
-                   data={"token": tokens["access_token"], "client_id": PANEL})  # fmt: skip
+    r = httpx.post(
+        backend.url + "/oauth/revoke", data={"token": tokens["access_token"], "client_id": PANEL}
+    )
     assert r.status_code == 200
     assert panel.me(tokens["access_token"]).json()["reason"] == "revoked"
 
@@ -261,14 +270,16 @@ def test_rotation_keeps_the_old_key_published(backend, browser):
 
         new_kid = KeyStore(backend.rt.box).rotate(s)
     kids = {k["kid"] for k in httpx.get(backend.url + "/oauth/jwks").json()["keys"]}
-    old_kid = jwt.decode(before["access_token"], KeySet.import_key_set(
-        httpx.get(backend.url + "/oauth/jwks").json())).header["kid"]  # fmt: skip
+    old_kid = jwt.decode(
+        before["access_token"], KeySet.import_key_set(httpx.get(backend.url + "/oauth/jwks").json())
+    ).header["kid"]
     assert {old_kid, new_kid} <= kids
     assert panel.me(before["access_token"]).status_code == 200  # the old key still verifies
     with Browser() as other:  # another editor, another browser
         _, after, _ = tokens_for(backend, other)
-    header = jwt.decode(after["access_token"], KeySet.import_key_set(
-        httpx.get(backend.url + "/oauth/jwks").json())).header  # fmt: skip
+    header = jwt.decode(
+        after["access_token"], KeySet.import_key_set(httpx.get(backend.url + "/oauth/jwks").json())
+    ).header
     assert header["kid"] == new_kid
 
 

@@ -59,46 +59,76 @@ class Backend:
     org_id: str = ""
     connection_id: str = ""
 
-    def provision(self, user_name: str, *, active: bool = True, email: str | None = None,
-                  connection_id: str | None = None, given: str = "Ada",
-                  family: str = "Lovelace") -> str:  # fmt: skip
+    def provision(
+        self,
+        user_name: str,
+        *,
+        active: bool = True,
+        email: str | None = None,
+        connection_id: str | None = None,
+        given: str = "Ada",
+        family: str = "Lovelace",
+    ) -> str:
         """A SCIM-provisioned user (inserted directly until SCIM is mounted in the app)."""
         conn = connection_id or self.connection_id
         email = email or user_name
         with self.rt.db.write() as s:
             org_id = s.scalar(sa.text("SELECT org_id FROM connections WHERE id = :c"), {"c": conn})
-            seq = (s.scalar(sa.select(sa.func.max(ScimUser.seq)).where(
-                ScimUser.connection_id == conn)) or 0) + 1  # fmt: skip
+            seq = (
+                s.scalar(sa.select(sa.func.max(ScimUser.seq)).where(ScimUser.connection_id == conn))
+                or 0
+            ) + 1
             user = ScimUser(
-                id=new_id(), connection_id=conn, org_id=org_id, seq=seq, user_name=user_name,
-                user_name_norm=user_name.lower(), external_id="00u" + secrets.token_hex(6),
-                given_name=given, family_name=family, display_name=f"{given} {family}",
-                email=email, email_norm=email.lower(),
-                emails=[{"value": email, "primary": True, "type": "work"}], active=active,
-            )  # fmt: skip
+                id=new_id(),
+                connection_id=conn,
+                org_id=org_id,
+                seq=seq,
+                user_name=user_name,
+                user_name_norm=user_name.lower(),
+                external_id="00u" + secrets.token_hex(6),
+                given_name=given,
+                family_name=family,
+                display_name=f"{given} {family}",
+                email=email,
+                email_norm=email.lower(),
+                emails=[{"value": email, "primary": True, "type": "work"}],
+                active=active,
+            )
             s.add(user)
             s.flush()
             return user.id
 
-    def new_org(self, domain: str, *, issuer: str | None = None,
-                state: str = "complete") -> tuple[str, str]:  # fmt: skip
+    def new_org(
+        self, domain: str, *, issuer: str | None = None, state: str = "complete"
+    ) -> tuple[str, str]:
         """Another organization with its own domain and connection (for destructive tests)."""
         with self.rt.db.write() as s:
             org = orgs.create_org(s, domain.split(".")[0].title(), [domain], actor="test")
             info = connections.create_connection(
-                s, self.rt.box, org_id=org.id, issuer=issuer or self.okta.url,
-                client_id=OKTA_CLIENT_ID, client_secret=OKTA_CLIENT_SECRET, actor="test",
-            )  # fmt: skip
+                s,
+                self.rt.box,
+                org_id=org.id,
+                issuer=issuer or self.okta.url,
+                client_id=OKTA_CLIENT_ID,
+                client_secret=OKTA_CLIENT_SECRET,
+                actor="test",
+            )
             connections.set_setup_state(s, info.id, state, actor="test")
         return org.id, info.id
 
-    def add_connection(self, issuer: str, *, org_id: str | None = None,
-                       complete: bool = True) -> str:  # fmt: skip
+    def add_connection(
+        self, issuer: str, *, org_id: str | None = None, complete: bool = True
+    ) -> str:
         with self.rt.db.write() as s:
             info = connections.create_connection(
-                s, self.rt.box, org_id=org_id or self.org_id, issuer=issuer,
-                client_id=OKTA_CLIENT_ID, client_secret=OKTA_CLIENT_SECRET, actor="test",
-            )  # fmt: skip
+                s,
+                self.rt.box,
+                org_id=org_id or self.org_id,
+                issuer=issuer,
+                client_id=OKTA_CLIENT_ID,
+                client_secret=OKTA_CLIENT_SECRET,
+                actor="test",
+            )
             if complete:
                 connections.set_setup_state(s, info.id, "complete", actor="test")
             return info.id
@@ -108,9 +138,14 @@ def setup_org(rt: Runtime, okta_url: str) -> tuple[str, str]:
     with rt.db.write() as s:
         org = orgs.create_org(s, "Acme Post", [DOMAIN], actor="test")
         info = connections.create_connection(
-            s, rt.box, org_id=org.id, issuer=okta_url, client_id=OKTA_CLIENT_ID,
-            client_secret=OKTA_CLIENT_SECRET, actor="test",
-        )  # fmt: skip
+            s,
+            rt.box,
+            org_id=org.id,
+            issuer=okta_url,
+            client_id=OKTA_CLIENT_ID,
+            client_secret=OKTA_CLIENT_SECRET,
+            actor="test",
+        )
         connections.set_setup_state(s, info.id, "complete", actor="test")
     return org.id, info.id
 
@@ -160,8 +195,9 @@ class Browser:
     def get(self, url: str, **kw: Any) -> httpx.Response:
         return self.client.get(url, **kw)
 
-    def follow(self, response: httpx.Response, *, stop_at: str | None = None,
-               limit: int = 10) -> httpx.Response:  # fmt: skip
+    def follow(
+        self, response: httpx.Response, *, stop_at: str | None = None, limit: int = 10
+    ) -> httpx.Response:
         """Follow redirects (not into ``stop_at``, a URL prefix such as the panel's loopback)."""
         for _ in range(limit):
             if not response.is_redirect:
@@ -176,8 +212,11 @@ class Browser:
         """Fill in the work-email form on ``login_page`` and send it."""
         assert login_page.status_code == 200, login_page.text
         nxt = re.search(r'name="next" value="([^"]*)"', login_page.text)
-        data = {"email": email, "csrf_token": csrf_of(login_page.text),
-                "next": (nxt.group(1) if nxt else "").replace("&amp;", "&")}  # fmt: skip
+        data = {
+            "email": email,
+            "csrf_token": csrf_of(login_page.text),
+            "next": (nxt.group(1) if nxt else "").replace("&amp;", "&"),
+        }
         base = f"{login_page.url.scheme}://{login_page.url.netloc.decode()}"
         return self.client.post(base + "/login", data=data)
 
@@ -191,8 +230,9 @@ class Browser:
         assert back.status_code == 302, back.text
         return back
 
-    def sign_in(self, start: str, email: str, *, sub: str | None = None,
-                stop_at: str | None = None) -> httpx.Response:  # fmt: skip
+    def sign_in(
+        self, start: str, email: str, *, sub: str | None = None, stop_at: str | None = None
+    ) -> httpx.Response:
         """From ``start`` (a URL that needs sign-in) through /login and Okta, and on."""
         page = self.follow(self.get(start), stop_at=stop_at)
         to_okta = self.submit_email(page, email)
@@ -204,7 +244,9 @@ class Browser:
 
 
 def s256(verifier: str) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return (
+        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    )
 
 
 @dataclass
@@ -221,14 +263,20 @@ class Panel:
 
     def authorize_url(self, **overrides: str | None) -> str:
         params: dict[str, str | None] = {
-            "response_type": "code", "client_id": PANEL, "redirect_uri": self.redirect_uri,
-            "scope": "openid profile email offline_access", "state": self.state,
-            "nonce": self.nonce, "code_challenge": s256(self.verifier),
+            "response_type": "code",
+            "client_id": PANEL,
+            "redirect_uri": self.redirect_uri,
+            "scope": "openid profile email offline_access",
+            "state": self.state,
+            "nonce": self.nonce,
+            "code_challenge": s256(self.verifier),
             "code_challenge_method": "S256",
-        }  # fmt: skip
+        }
         params.update(overrides)
-        return self.base_url + "/oauth/authorize?" + urlencode(
-            {k: v for k, v in params.items() if v is not None}
+        return (
+            self.base_url
+            + "/oauth/authorize?"
+            + urlencode({k: v for k, v in params.items() if v is not None})
         )
 
     def code_from(self, response: httpx.Response) -> str:
@@ -241,20 +289,31 @@ class Panel:
         return query["code"][0]
 
     def exchange(self, code: str, *, verifier: str | None = "", **extra: str) -> httpx.Response:
-        data = {"grant_type": "authorization_code", "code": code, "client_id": PANEL,
-                "redirect_uri": self.redirect_uri}  # fmt: skip
+        data = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "client_id": PANEL,
+            "redirect_uri": self.redirect_uri,
+        }
         if verifier is not None:
             data["code_verifier"] = verifier or self.verifier
         data.update(extra)
         return httpx.post(self.base_url + "/oauth/token", data=data)
 
     def refresh(self, refresh_token: str) -> httpx.Response:
-        return httpx.post(self.base_url + "/oauth/token", data={
-            "grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": PANEL})  # fmt: skip
+        return httpx.post(
+            self.base_url + "/oauth/token",
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": refresh_token,
+                "client_id": PANEL,
+            },
+        )
 
     def me(self, access_token: str) -> httpx.Response:
-        return httpx.get(self.base_url + "/api/v1/me",
-                         headers={"Authorization": f"Bearer {access_token}"})  # fmt: skip
+        return httpx.get(
+            self.base_url + "/api/v1/me", headers={"Authorization": f"Bearer {access_token}"}
+        )
 
 
 # The mock provider is built on Authlib APIs that Authlib now deprecates; it runs in a thread of

@@ -51,14 +51,23 @@ def test_dashboard_sign_in_starts_a_session(backend, browser):
     back = browser.okta_login(to_okta, email)
     done = browser.get(back.headers["location"])
     assert done.status_code == 303 and done.headers["location"] == "/dashboard"
-    cookie = next(v for k, v in done.headers.multi_items()
-                  if k == "set-cookie" and v.startswith("qt_session="))  # fmt: skip
+    cookie = next(
+        v
+        for k, v in done.headers.multi_items()
+        if k == "set-cookie" and v.startswith("qt_session=")
+    )
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
     with backend.rt.db.read() as s:
         user = users.find_for_login(s, backend.connection_id, email)
         assert user is not None and user.last_sign_in_at is not None
-        assert s.scalar(sa.select(sa.func.count()).select_from(BrowserSession)
-                        .where(BrowserSession.user_id == user.id)) == 1  # fmt: skip
+        assert (
+            s.scalar(
+                sa.select(sa.func.count())
+                .select_from(BrowserSession)
+                .where(BrowserSession.user_id == user.id)
+            )
+            == 1
+        )
 
 
 def test_each_sign_in_gets_a_new_session_id(backend, browser):
@@ -71,9 +80,16 @@ def test_each_sign_in_gets_a_new_session_id(backend, browser):
         ids.append(browser.client.cookies.get("qt_session"))
     assert ids[0] != ids[1]
     with backend.rt.db.read() as s:
-        live = s.scalar(sa.select(sa.func.count()).select_from(BrowserSession).where(
-            BrowserSession.revoked_at.is_(None), BrowserSession.user_id.in_(
-                sa.select(BrowserSession.user_id).where(BrowserSession.revoked_at.is_not(None)))))  # fmt: skip
+        live = s.scalar(
+            sa.select(sa.func.count())
+            .select_from(BrowserSession)
+            .where(
+                BrowserSession.revoked_at.is_(None),
+                BrowserSession.user_id.in_(
+                    sa.select(BrowserSession.user_id).where(BrowserSession.revoked_at.is_not(None))
+                ),
+            )
+        )
     assert live == 1
 
 
@@ -98,9 +114,17 @@ def test_next_never_leaves_the_site(backend, browser, nxt):
 def test_startlogin_from_the_okta_tile(backend, browser):
     email = new_email()
     backend.provision(email)
-    r = browser.get(backend.url + "/startlogin?" + urlencode({
-        "iss": backend.okta.url, "login_hint": email,
-        "target_link_uri": backend.url + "/dashboard/users"}))  # fmt: skip
+    r = browser.get(
+        backend.url
+        + "/startlogin?"
+        + urlencode(
+            {
+                "iss": backend.okta.url,
+                "login_hint": email,
+                "target_link_uri": backend.url + "/dashboard/users",
+            }
+        )
+    )
     assert r.status_code == 303
     assert parse_qs(urlsplit(r.headers["location"]).query)["login_hint"] == [email]
     back = browser.okta_login(r, email)
@@ -110,9 +134,17 @@ def test_startlogin_from_the_okta_tile(backend, browser):
 def test_startlogin_with_connection_id_and_foreign_target(backend, browser):
     email = new_email()
     backend.provision(email)
-    r = browser.get(backend.url + "/startlogin?" + urlencode({
-        "iss": backend.okta.url, "connection": backend.connection_id,
-        "target_link_uri": "https://evil.example/phish"}))  # fmt: skip
+    r = browser.get(
+        backend.url
+        + "/startlogin?"
+        + urlencode(
+            {
+                "iss": backend.okta.url,
+                "connection": backend.connection_id,
+                "target_link_uri": "https://evil.example/phish",
+            }
+        )
+    )
     back = browser.okta_login(r, email)
     assert browser.get(back.headers["location"]).headers["location"] == "/dashboard"
 
@@ -138,8 +170,11 @@ def test_startlogin_refuses_unknown_issuers(backend, browser, params):
 
 
 def test_startlogin_refuses_a_connection_of_another_issuer(backend, browser):
-    r = browser.get(backend.url + "/startlogin?" + urlencode(
-        {"iss": "https://other.okta.example", "connection": backend.connection_id}))  # fmt: skip
+    r = browser.get(
+        backend.url
+        + "/startlogin?"
+        + urlencode({"iss": "https://other.okta.example", "connection": backend.connection_id})
+    )
     assert_page(r, 400, "not connected to Quickture")
 
 
@@ -163,8 +198,11 @@ def test_state_mismatch(backend, browser):
     backend.provision(email)
     back = browser.okta_login(start_login(backend, browser, email), email)
     query = parse_qs(urlsplit(back.headers["location"]).query)
-    forged = backend.url + "/login/callback?" + urlencode(
-        {"code": query["code"][0], "state": "not-the-state"})  # fmt: skip
+    forged = (
+        backend.url
+        + "/login/callback?"
+        + urlencode({"code": query["code"][0], "state": "not-the-state"})
+    )
     assert_page(browser.get(forged), 400, "This sign-in has expired")
 
 
@@ -198,8 +236,11 @@ def test_wrong_nonce(backend, browser):
     backend.provision(email)
     back = browser.okta_login(start_login(backend, browser, email), email)
     with backend.rt.db.write() as s:  # the ID token now carries another login's nonce
-        s.execute(sa.update(LoginTransaction).where(LoginTransaction.used_at.is_(None))
-                  .values(nonce="some-other-login-nonce"))  # fmt: skip
+        s.execute(
+            sa.update(LoginTransaction)
+            .where(LoginTransaction.used_at.is_(None))
+            .values(nonce="some-other-login-nonce")
+        )
     assert_page(browser.get(back.headers["location"]), 400, "could not be verified", "'nonce'")
 
 
@@ -211,11 +252,19 @@ def test_issuer_mix_up_is_refused(backend, browser):
         state = state_of(to_okta)
         # The attacker's provider answers our callback with its own code for our state.
         evil = browser.client.post(
-            other.url + "/oauth2/authorize?" + urlencode({
-                "response_type": "code", "client_id": "attacker", "state": state,
-                "redirect_uri": backend.url + "/login/callback", "scope": "openid email"}),
+            other.url
+            + "/oauth2/authorize?"
+            + urlencode(
+                {
+                    "response_type": "code",
+                    "client_id": "attacker",
+                    "state": state,
+                    "redirect_uri": backend.url + "/login/callback",
+                    "scope": "openid email",
+                }
+            ),
             data={"sub": email},
-        )  # fmt: skip
+        )
         location = evil.headers["location"] + "&" + urlencode({"iss": other.url})
         assert_page(browser.get(location), 400, "wrong identity provider", other.url)
 
@@ -226,11 +275,19 @@ def test_issuer_mix_up_without_iss_parameter_fails_at_the_right_issuer(backend, 
     with mock_okta() as other:
         to_okta = start_login(backend, browser, email)
         evil = browser.client.post(
-            other.url + "/oauth2/authorize?" + urlencode({
-                "response_type": "code", "client_id": "attacker", "state": state_of(to_okta),
-                "redirect_uri": backend.url + "/login/callback", "scope": "openid email"}),
+            other.url
+            + "/oauth2/authorize?"
+            + urlencode(
+                {
+                    "response_type": "code",
+                    "client_id": "attacker",
+                    "state": state_of(to_okta),
+                    "redirect_uri": backend.url + "/login/callback",
+                    "scope": "openid email",
+                }
+            ),
             data={"sub": email},
-        )  # fmt: skip
+        )
         # the code is sent only to the connection's own issuer, which does not know it
         r = browser.get(evil.headers["location"])
         assert_page(r, 502, "could not reach your organization's Okta")
@@ -298,9 +355,17 @@ def test_provider_answers_access_denied(backend, browser):
 def test_provider_error_description_is_escaped(backend, browser):
     email = new_email()
     to_okta = start_login(backend, browser, email)
-    r = browser.get(backend.url + "/login/callback?" + urlencode({
-        "state": state_of(to_okta), "error": "access_denied",
-        "error_description": "<script>alert(1)</script> User is not assigned"}))  # fmt: skip
+    r = browser.get(
+        backend.url
+        + "/login/callback?"
+        + urlencode(
+            {
+                "state": state_of(to_okta),
+                "error": "access_denied",
+                "error_description": "<script>alert(1)</script> User is not assigned",
+            }
+        )
+    )
     assert_page(r, 400, "User is not assigned")
     assert "<script>alert" not in r.text
 
@@ -335,10 +400,21 @@ def test_logout_ends_the_session(backend, browser):
     r = browser.client.post(backend.url + "/logout", data={"csrf_token": csrf_of(page.text)})
     assert r.status_code == 303 and r.headers["location"] == "/login?signed_out=1"
     with backend.rt.db.read() as s:
-        assert s.scalar(sa.select(sa.func.count()).select_from(BrowserSession).where(
-            BrowserSession.revoked_at.is_(None), BrowserSession.user_id == sa.select(
-                BrowserSession.user_id).order_by(BrowserSession.created_at.desc())
-            .limit(1).scalar_subquery())) == 0  # fmt: skip
+        assert (
+            s.scalar(
+                sa.select(sa.func.count())
+                .select_from(BrowserSession)
+                .where(
+                    BrowserSession.revoked_at.is_(None),
+                    BrowserSession.user_id
+                    == sa.select(BrowserSession.user_id)
+                    .order_by(BrowserSession.created_at.desc())
+                    .limit(1)
+                    .scalar_subquery(),
+                )
+            )
+            == 0
+        )
     assert_page(browser.get(backend.url + "/login?signed_out=1"), 200, "You are signed out")
 
 
