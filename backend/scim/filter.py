@@ -228,10 +228,12 @@ class _Translator:
         return self._string(col, op, value)
 
     def _null(self, f: Field, op: CompareOperator) -> Any:
+        # null is the absence of a value; an empty string is a value (unlike for "pr").
+        has = self._present(f) if f.kind == MEMBER else f.column.isnot(None)
         if op == CompareOperator.eq:
-            return sa.not_(self._present(f))
+            return sa.not_(has)
         if op == CompareOperator.ne:
-            return self._present(f)
+            return has
         return sa.false()
 
     def _string(self, col: Any, op: CompareOperator, value: str) -> Any:
