@@ -200,7 +200,10 @@ class _Translator:
             raise InvalidFilter(f"{node.attr_path} is not a multi-valued attribute we filter")
         inner = _Translator(self.fields, self.core_urn, self.dialect)
         inner.prefix = parent + "."
-        return inner.visit(node.val_filter)
+        test = inner.visit(node.val_filter)
+        if parent == "emails":  # a value filter needs a value to select: no email, no match
+            return sa.and_(self.fields["emails"].column.isnot(None), test)
+        return test
 
     def comparison(self, node: Comparison) -> Any:
         f = self.field(node.attr_path)

@@ -133,7 +133,7 @@ def combine(children: st.SearchStrategy[FilterNode]) -> st.SearchStrategy[Filter
 filters = st.recursive(leaf, combine, max_leaves=6)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(node=filters)
 def test_sql_agrees_with_the_reference_evaluation(population: Any, node: FilterNode) -> None:
     rt, auth, docs = population
@@ -143,7 +143,7 @@ def test_sql_agrees_with_the_reference_evaluation(population: Any, node: FilterN
     assert sql_ids(rt, auth, text) == expected, text
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(attr=st.sampled_from(["userName", "externalId", "displayName", "name.givenName",
                              "emails.value", "eq", "not", "urn"]),
        op=st.sampled_from(["eq", "EQ", "Eq", "ne", "co"]), value=st.text(max_size=12),
@@ -162,7 +162,7 @@ def test_the_fast_path_builds_what_the_grammar_builds(attr: str, op: str, value:
     assert fast == slow
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.one_of(st.text(max_size=40), st.text(alphabet='abc ()[]"eqnotrp.:\\', max_size=40)))
 def test_garbage_is_invalid_filter_never_a_crash(population: Any, text: str) -> None:
     rt, auth, _ = population
