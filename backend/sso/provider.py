@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import httpx2
 from authlib.integrations.httpx_client import OAuth2Client, OAuthError
 from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
@@ -115,6 +116,9 @@ class Providers:
         self._ttl = ttl
         self._clock = clock
         self._client_kwargs = dict(client_kwargs or {})
+        # One transport (connection pool and TLS context) for every call: building a TLS
+        # context per client costs ~0.3 s, more than the rest of a sign-in.
+        self._client_kwargs.setdefault("transport", httpx2.HTTPTransport())
         self._metadata: dict[str, tuple[float, ProviderMetadata]] = {}
         self._jwks: dict[str, tuple[float, dict[str, Any]]] = {}
         self._lock = threading.Lock()
@@ -160,36 +164,36 @@ class Providers:
         code_verifier: str,
         login_hint: str | None,
     ) -> str:
-        with self._client(cfg, md) as client:
-            extra: dict[str, str] = {"nonce": nonce}
-            if login_hint:
-                extra["login_hint"] = login_hint
-            url, _ = client.create_authorization_url(
-                md.authorization_endpoint, state=state, code_verifier=code_verifier, **extra
-            )
+        client = self._client(cfg, md)  # not closed: that would close the shared transport
+        extra: dict[str, str] = {"nonce": nonce}
+        if login_hint:
+            extra["login_hint"] = login_hint
+        url, _ = client.create_authorization_url(
+            md.authorization_endpoint, state=state, code_verifier=code_verifier, **extra
+        )
         return str(url)
 
     def exchange_code(
         self, cfg: ClientConfig, md: ProviderMetadata, *, code: str, code_verifier: str
     ) -> dict[str, Any]:
-        with self._client(cfg, md) as client:
-            try:
-                token = client.fetch_token(
-                    md.token_endpoint,
-                    grant_type="authorization_code",
-                    code=code,
-                    code_verifier=code_verifier,
-                )
-            except OAuthError as exc:
-                raise ProviderUnavailable(
-                    f"Okta refused to complete the sign-in ({exc.error}"
-                    + (f": {exc.description}" if exc.description else "")
-                    + ")."
-                ) from exc
-            except Exception as exc:  # network errors of the HTTP client, bad JSON
-                raise ProviderUnavailable(
-                    f"Okta's token endpoint could not be used ({type(exc).__name__})."
-                ) from exc
+        client = self._client(cfg, md)
+        try:
+            token = client.fetch_token(
+                md.token_endpoint,
+                grant_type="authorization_code",
+                code=code,
+                code_verifier=code_verifier,
+            )
+        except OAuthError as exc:
+            raise ProviderUnavailable(
+                f"Okta refused to complete the sign-in ({exc.error}"
+                + (f": {exc.description}" if exc.description else "")
+                + ")."
+            ) from exc
+        except Exception as exc:  # network errors of the HTTP client, bad JSON
+            raise ProviderUnavailable(
+                f"Okta's token endpoint could not be used ({type(exc).__name__})."
+            ) from exc
         if not isinstance(token, dict) or not isinstance(token.get("id_token"), str):
             raise ProviderUnavailable("Okta answered without an ID token (is 'openid' allowed?).")
         return dict(token)
@@ -243,10 +247,10 @@ class Providers:
 
     def _get_json(self, url: str, what: str) -> Any:
         try:
-            with OAuth2Client(timeout=self._timeout, **self._client_kwargs) as client:
-                resp = client.request(
-                    "GET", url, withhold_token=True, headers={"Accept": "application/json"}
-                )
+            client = OAuth2Client(timeout=self._timeout, **self._client_kwargs)
+            resp = client.request(
+                "GET", url, withhold_token=True, headers={"Accept": "application/json"}
+            )
         except Exception as exc:  # the HTTP client's connection and timeout errors
             raise ProviderUnavailable(
                 f"Okta's {what} at {url} could not be fetched ({type(exc).__name__})."

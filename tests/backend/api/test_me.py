@@ -14,6 +14,7 @@ from backend.domain import connections, users
 from backend.oauth.keys import KeyStore, SigningKeyInfo
 from backend.oauth.tokens import encode_access_token
 from backend.store.models import BrowserSession, RefreshToken, ScimUser
+from tests.backend.sso import kit
 from tests.backend.sso.kit import PANEL, Browser, Panel
 
 
@@ -61,7 +62,7 @@ def test_me_returns_the_profile(backend):
 )
 def test_missing_or_malformed_token(backend, header, reason):
     headers = {"Authorization": header} if header else {}
-    refused(httpx.get(backend.url + "/api/v1/me", headers=headers), reason)
+    refused(kit.get(backend.url + "/api/v1/me", headers=headers), reason)
 
 
 def test_expired_token(backend):
@@ -184,7 +185,7 @@ def test_userinfo_uses_the_same_check(backend):
     browser.client.close()
     with backend.rt.db.write() as s:
         users.deactivate_user(s, user_id, actor="okta")
-    r = httpx.get(
+    r = kit.get(
         backend.url + "/oauth/userinfo",
         headers={"Authorization": "Bearer " + tokens["access_token"]},
     )

@@ -6,7 +6,6 @@ import secrets
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
 import sqlalchemy as sa
 from joserfc import jwt
@@ -14,6 +13,7 @@ from joserfc.jwk import KeySet
 
 from backend.store.models import OAuthCode, RefreshToken
 from backend.store.models.base import utcnow
+from tests.backend.sso import kit
 from tests.backend.sso.kit import PANEL, Browser, Panel
 
 
@@ -46,7 +46,7 @@ def test_panel_signs_in_and_gets_tokens(backend, browser):
     assert tokens["token_type"] == "Bearer"
     assert 0 < tokens["expires_in"] <= 600
     assert tokens["refresh_token"].startswith("qtrt_")
-    jwks = httpx.get(backend.url + "/oauth/jwks").json()
+    jwks = kit.get(backend.url + "/oauth/jwks").json()
     id_token = jwt.decode(tokens["id_token"], KeySet.import_key_set(jwks))
     claims = id_token.claims
     assert claims["iss"] == backend.url
@@ -62,7 +62,7 @@ def test_panel_signs_in_and_gets_tokens(backend, browser):
     assert access["exp"] - access["iat"] <= 600 and access["jti"]
     me = panel.me(tokens["access_token"])
     assert me.status_code == 200 and me.json()["user_name"] == email
-    info = httpx.get(
+    info = kit.get(
         backend.url + "/oauth/userinfo",
         headers={"Authorization": "Bearer " + tokens["access_token"]},
     )
@@ -216,13 +216,13 @@ def test_implicit_flow_is_refused(backend, browser):
     ],
 )
 def test_other_grants_are_refused(backend, data):
-    r = httpx.post(backend.url + "/oauth/token", data={**data, "client_id": PANEL})
+    r = kit.post(backend.url + "/oauth/token", data={**data, "client_id": PANEL})
     assert r.status_code == 400 and r.json()["error"] == "unsupported_grant_type"
 
 
 def test_revoking_a_refresh_token_ends_the_sign_in(backend, browser):
     panel, tokens, _ = tokens_for(backend, browser)
-    r = httpx.post(
+    r = kit.post(
         backend.url + "/oauth/revoke",
         data={
             "token": tokens["refresh_token"],
@@ -238,7 +238,7 @@ def test_revoking_a_refresh_token_ends_the_sign_in(backend, browser):
 
 def test_revoking_an_access_token_ends_its_family(backend, browser):
     panel, tokens, _ = tokens_for(backend, browser)
-    r = httpx.post(
+    r = kit.post(
         backend.url + "/oauth/revoke", data={"token": tokens["access_token"], "client_id": PANEL}
     )
     assert r.status_code == 200
@@ -246,13 +246,13 @@ def test_revoking_an_access_token_ends_its_family(backend, browser):
 
 
 def test_revoking_an_unknown_token_is_ok(backend):
-    r = httpx.post(backend.url + "/oauth/revoke", data={"token": "nope", "client_id": PANEL})
+    r = kit.post(backend.url + "/oauth/revoke", data={"token": "nope", "client_id": PANEL})
     assert r.status_code == 200
 
 
 def test_discovery_documents(backend):
     for path in ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"):
-        doc = httpx.get(backend.url + path).json()
+        doc = kit.get(backend.url + path).json()
         assert doc["issuer"] == backend.url
         assert doc["authorization_endpoint"] == backend.url + "/oauth/authorize"
         assert doc["token_endpoint"] == backend.url + "/oauth/token"
@@ -269,16 +269,16 @@ def test_rotation_keeps_the_old_key_published(backend, browser):
         from backend.oauth.keys import KeyStore
 
         new_kid = KeyStore(backend.rt.box).rotate(s)
-    kids = {k["kid"] for k in httpx.get(backend.url + "/oauth/jwks").json()["keys"]}
+    kids = {k["kid"] for k in kit.get(backend.url + "/oauth/jwks").json()["keys"]}
     old_kid = jwt.decode(
-        before["access_token"], KeySet.import_key_set(httpx.get(backend.url + "/oauth/jwks").json())
+        before["access_token"], KeySet.import_key_set(kit.get(backend.url + "/oauth/jwks").json())
     ).header["kid"]
     assert {old_kid, new_kid} <= kids
     assert panel.me(before["access_token"]).status_code == 200  # the old key still verifies
     with Browser() as other:  # another editor, another browser
         _, after, _ = tokens_for(backend, other)
     header = jwt.decode(
-        after["access_token"], KeySet.import_key_set(httpx.get(backend.url + "/oauth/jwks").json())
+        after["access_token"], KeySet.import_key_set(kit.get(backend.url + "/oauth/jwks").json())
     ).header
     assert header["kid"] == new_kid
 
