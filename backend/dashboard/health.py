@@ -30,13 +30,13 @@ QUIET_AFTER = timedelta(days=7)
 @dataclass(frozen=True, slots=True)
 class Check:
     title: str
-    verdict: str  # "ok" | "warn" | "bad"
+    verdict: str  # "ok" | "warn" | "bad" | "skip" (not checked: an earlier check failed)
     summary: str
     advice: str = ""
 
     @property
     def label(self) -> str:
-        return {"ok": "OK", "warn": "Check", "bad": "Problem"}[self.verdict]
+        return {"ok": "OK", "warn": "Check", "bad": "Problem", "skip": "Not checked"}[self.verdict]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +122,8 @@ def _okta_checks(facts: Facts, client: httpx.Client, redirect_uri: str) -> list[
         )
         return [
             Check("Okta discovery document", "bad", str(exc), fix),
-            Check("Okta signing keys (JWKS)", "bad", "Not checked: discovery failed.", fix),
-            Check("Client ID and Client Secret", "bad", "Not checked: discovery failed.", fix),
+            Check("Okta signing keys (JWKS)", "skip", "Checked once discovery works."),
+            Check("Client ID and Client Secret", "skip", "Checked once discovery works."),
         ]
     out.append(
         Check("Okta discovery document", "ok", f"{conn.issuer} answers as an OpenID Provider.")

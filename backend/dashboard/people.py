@@ -27,6 +27,25 @@ AUDIT_FILTERS = {
     "org.": "Organization and domains",
     "admin.": "Admins and sign-ins",
 }
+ACTION_LABELS = {
+    "org.create": "Created the organization",
+    "org.domain.add": "Added an email domain",
+    "org.domain.remove": "Removed an email domain",
+    "admin.create": "Added an admin",
+    "admin.sign_in": "Signed in with a password",
+    "connection.create": "Created a connection",
+    "connection.update": "Changed a connection",
+    "connection.setup_state": "Moved setup on",
+    "connection.delete": "Deleted a connection",
+    "scim_token.create": "Generated a SCIM token",
+    "scim_token.delete": "Deleted a SCIM token",
+    "user.create": "Provisioned a user",
+    "user.update": "Updated a user",
+    "user.replace": "Updated a user",
+    "user.deactivate": "Deactivated a user",
+    "user.reactivate": "Reactivated a user",
+    "user.delete": "Removed a user",
+}
 STATUS_FILTERS = {"": None, "active": True, "inactive": False}
 
 
@@ -109,6 +128,7 @@ def routes(rt: Runtime, pages: Pages) -> list[Route]:
             action=action,
             actor=actor,
             filters=AUDIT_FILTERS,
+            labels=ACTION_LABELS,
             older_url=older,
             newest_url=newest if before else None,
         )

@@ -106,8 +106,12 @@ def routes(rt: Runtime, pages: Pages, bearer: BearerCheck) -> list[Route]:
             conns = connections.list_connections(s, view.org_id) if view.is_admin else []
         latest_ids = {r.id for r in newest}
         older = [r for r in everything if r.id not in latest_ids]
+        by_key = {(r.product, r.platform): r for r in newest}
         products = [
-            (key, name, [r for r in newest if r.product == key])
+            (
+                name,
+                [(plat, pname, by_key.get((key, plat))) for plat, pname in store.PLATFORMS.items()],
+            )
             for key, name in store.PRODUCTS.items()
         ]
         return pages.render(
@@ -148,8 +152,3 @@ def _unauthorized(reason: str, description: str) -> JSONResponse:
         status_code=401,
         headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
     )
-
-
-def no_bearer(request: Request) -> str:
-    """Until a bearer check is wired: refuse every token."""
-    raise Halt(_unauthorized("invalid", "bearer tokens are not accepted yet"))

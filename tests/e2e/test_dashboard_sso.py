@@ -9,20 +9,23 @@ import sqlalchemy as sa
 
 from backend.domain import connections, scim_tokens
 from backend.store.models import Connection, ScimUser
-from tests.backend.dashboard.browser import (  # noqa: F401  (fixtures)
-    browser,
-    context,
+from tests.backend.dashboard import browser as harness
+from tests.backend.dashboard.browser import (
     count,
     make_admin,
     make_connection,
     make_org,
     make_user,
-    server,
     shot,
     sign_in_admin,
 )
 
 pytestmark = pytest.mark.browser
+
+# The shared fixtures, by name.
+browser = harness.browser
+server = harness.server
+context = harness.context
 
 
 def test_generate_copy_delete_tokens_and_the_two_token_limit(server, context):

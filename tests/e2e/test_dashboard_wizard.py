@@ -11,19 +11,22 @@ import httpx
 import pytest
 
 from backend.domain import connections, scim_tokens
-from tests.backend.dashboard.browser import (  # noqa: F401  (fixtures)
+from tests.backend.dashboard import browser as harness
+from tests.backend.dashboard.browser import (
     Server,
-    browser,
-    context,
     make_admin,
     make_org,
-    server,
     shot,
     sign_in_admin,
 )
 from tests.helpers.servers import bind_loopback
 
 pytestmark = pytest.mark.browser
+
+# The shared fixtures, by name.
+browser = harness.browser
+server = harness.server
+context = harness.context
 
 
 @pytest.fixture

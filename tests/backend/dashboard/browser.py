@@ -8,6 +8,7 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -40,18 +41,29 @@ class Server:
     rt: Runtime
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        missing("Debian's Chromium at /usr/bin/chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+_shared: dict[str, Any] = {}
 
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+
+@pytest.fixture(scope="module")
+def browser(request: pytest.FixtureRequest) -> Any:
+    """One Chromium for the whole test session (each test module aliases this fixture)."""
+    if "browser" not in _shared:
+        if not CHROMIUM.exists():
+            missing("Debian's Chromium at /usr/bin/chromium (apt-get install chromium)")
+        from playwright.sync_api import sync_playwright
+
+        playwright = sync_playwright().start()
+        _shared["playwright"] = playwright
+        _shared["browser"] = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+
+        def stop() -> None:
+            _shared.pop("browser").close()
+            _shared.pop("playwright").stop()
+
+        request.config.add_cleanup(stop)
+    return _shared["browser"]
 
 
 @pytest.fixture
@@ -98,14 +110,24 @@ def make_admin(rt: Runtime, org_id: str, email: str = "it@acme.test") -> str:
 
 
 def make_connection(
-    rt: Runtime, org_id: str, *, issuer: str, client_id: str = "0oa-test",
-    secret: str = "s3cret", state: str = "complete",
-) -> str:  # fmt: skip
+    rt: Runtime,
+    org_id: str,
+    *,
+    issuer: str,
+    client_id: str = "0oa-test",
+    secret: str = "s3cret",
+    state: str = "complete",
+) -> str:
     with rt.db.write() as s:
         conn = connections.create_connection(
-            s, rt.box, org_id=org_id, issuer=issuer, client_id=client_id,
-            client_secret=secret, actor="test",
-        )  # fmt: skip
+            s,
+            rt.box,
+            org_id=org_id,
+            issuer=issuer,
+            client_id=client_id,
+            client_secret=secret,
+            actor="test",
+        )
         connections.set_setup_state(s, conn.id, state, actor="test")
         return conn.id
 
@@ -117,19 +139,28 @@ def make_user(
     with rt.db.write() as s:
         counter = s.get(ScimCounter, connection_id)
         if counter is None:
-            counter = ScimCounter(connection_id=connection_id, users=0, groups=0, user_seq=0,
-                                  group_seq=0)  # fmt: skip
+            counter = ScimCounter(
+                connection_id=connection_id, users=0, groups=0, user_seq=0, group_seq=0
+            )
             s.add(counter)
             s.flush()
         counter.user_seq += 1
         counter.users += 1
         given, _, family = name.partition(" ")
         user = ScimUser(
-            connection_id=connection_id, org_id=org_id, seq=counter.user_seq, user_name=email,
-            user_name_norm=email.lower(), email=email, email_norm=email.lower(),
-            emails=[{"value": email, "primary": True}], given_name=given, family_name=family,
-            display_name=name, active=active,
-        )  # fmt: skip
+            connection_id=connection_id,
+            org_id=org_id,
+            seq=counter.user_seq,
+            user_name=email,
+            user_name_norm=email.lower(),
+            email=email,
+            email_norm=email.lower(),
+            emails=[{"value": email, "primary": True}],
+            given_name=given,
+            family_name=family,
+            display_name=name,
+            active=active,
+        )
         s.add(user)
         s.flush()
         return user.id
