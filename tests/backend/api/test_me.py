@@ -190,3 +190,23 @@ def test_userinfo_uses_the_same_check(backend):
         headers={"Authorization": "Bearer " + tokens["access_token"]},
     )
     refused(r, "deactivated")
+
+
+def test_scim_deactivation_ends_access_at_once(backend):
+    """Okta's Deactivate Users (SCIM PATCH active:false) with an unexpired access token."""
+    panel, tokens, user_id, browser = signed_in(backend)
+    with browser:
+        assert panel.me(tokens["access_token"]).status_code == 200
+        backend.deactivate(user_id)
+        refused(panel.me(tokens["access_token"]), "deactivated")
+        r = panel.refresh(tokens["refresh_token"])
+        assert r.status_code == 400 and r.json()["reason"] == "deactivated"
+        again = Panel(backend.url, port=50012)
+        assert browser.get(again.authorize_url()).headers["location"].startswith("/login")
+
+
+def test_scim_delete_ends_access(backend):
+    panel, tokens, user_id, browser = signed_in(backend)
+    browser.client.close()
+    assert backend.scim("DELETE", f"/Users/{user_id}").status_code == 204
+    refused(panel.me(tokens["access_token"]), "not_provisioned")

@@ -18,13 +18,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import httpx
-import sqlalchemy as sa
 
 from backend.app import create_app
-from backend.domain import connections, orgs
+from backend.domain import connections, orgs, scim_tokens
 from backend.runtime import Runtime
-from backend.store.models import ScimUser
-from backend.store.models.base import new_id
 from tests.conftest import make_settings
 from tests.helpers.servers import serve_asgi
 
@@ -32,6 +29,9 @@ PANEL = "quickture-panel"
 OKTA_CLIENT_ID = "0oa-quickture-test"
 OKTA_CLIENT_SECRET = "okta-client-secret-for-tests"
 DOMAIN = "acme.test"
+SCIM_JSON = "application/scim+json"
+SCIM_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+SCIM_PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 # Building a TLS context costs ~0.3 s; every test client shares this one.
 TLS = ssl.create_default_context()
 
@@ -81,6 +81,32 @@ class Backend:
     org_id: str = ""
     connection_id: str = ""
 
+    scim_tokens: dict[str, str] = field(default_factory=dict)
+
+    def scim_token(self, connection_id: str | None = None) -> str:
+        conn = connection_id or self.connection_id
+        if conn not in self.scim_tokens:
+            with self.rt.db.write() as s:
+                self.scim_tokens[conn] = scim_tokens.create_token(s, conn, actor="test").token
+        return self.scim_tokens[conn]
+
+    def scim(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        connection_id: str | None = None,
+    ) -> httpx.Response:
+        """A request as Okta's provisioning client sends it."""
+        headers = {
+            "Authorization": "Bearer " + self.scim_token(connection_id),
+            "Content-Type": SCIM_JSON,
+            "Accept": SCIM_JSON,
+            "User-Agent": "Okta SCIM Client 1.0.0",
+        }
+        with http_client() as c:
+            return c.request(method, self.url + "/scim/v2" + path, json=body, headers=headers)
+
     def provision(
         self,
         user_name: str,
@@ -91,34 +117,36 @@ class Backend:
         given: str = "Ada",
         family: str = "Lovelace",
     ) -> str:
-        """A SCIM-provisioned user (inserted directly until SCIM is mounted in the app)."""
-        conn = connection_id or self.connection_id
+        """Create Users, as Okta does it: ``POST /scim/v2/Users`` with the connection's token."""
         email = email or user_name
-        with self.rt.db.write() as s:
-            org_id = s.scalar(sa.text("SELECT org_id FROM connections WHERE id = :c"), {"c": conn})
-            seq = (
-                s.scalar(sa.select(sa.func.max(ScimUser.seq)).where(ScimUser.connection_id == conn))
-                or 0
-            ) + 1
-            user = ScimUser(
-                id=new_id(),
-                connection_id=conn,
-                org_id=org_id,
-                seq=seq,
-                user_name=user_name,
-                user_name_norm=user_name.lower(),
-                external_id="00u" + secrets.token_hex(6),
-                given_name=given,
-                family_name=family,
-                display_name=f"{given} {family}",
-                email=email,
-                email_norm=email.lower(),
-                emails=[{"value": email, "primary": True, "type": "work"}],
-                active=active,
-            )
-            s.add(user)
-            s.flush()
-            return user.id
+        body = {
+            "schemas": [SCIM_USER],
+            "userName": user_name,
+            "name": {"givenName": given, "familyName": family},
+            "emails": [{"primary": True, "value": email, "type": "work"}],
+            "displayName": f"{given} {family}",
+            "locale": "en-US",
+            "externalId": "00u" + secrets.token_hex(8),
+            "groups": [],
+            "password": secrets.token_urlsafe(9),
+            "active": active,
+        }
+        r = self.scim("POST", "/Users", body, connection_id)
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
+    def deactivate(self, user_id: str, connection_id: str | None = None) -> None:
+        """Deactivate Users, as Okta does it: a PATCH of ``active`` to false."""
+        r = self.scim(
+            "PATCH",
+            f"/Users/{user_id}",
+            {
+                "schemas": [SCIM_PATCH],
+                "Operations": [{"op": "replace", "value": {"active": False}}],
+            },
+            connection_id,
+        )
+        assert r.status_code == 200 and r.json()["active"] is False, r.text
 
     def new_org(
         self, domain: str, *, issuer: str | None = None, state: str = "complete"
