@@ -2,9 +2,9 @@
 
 A pure ASGI middleware; put it outermost so it times and sees everything. The log line has the
 request id, method, route family, route (the matched route template such as
-``/scim/v2/Users/{user_id}``, else the path), status, duration and client address. It never
-has the query string (authorization codes, ``state``, ``login_hint``), headers (Authorization,
-cookies) or bodies.
+``/scim/v2/Users/{user_id}``, else the path), status, duration, client address and the
+worker's process id. It never has the query string (authorization codes, ``state``,
+``login_hint``), headers (Authorization, cookies) or bodies.
 
 The request id is the incoming ``X-Request-ID`` when it is a short token of safe characters
 (a proxy's or load balancer's id, so lines can be joined across them), else a new random one.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 import time
@@ -89,6 +90,7 @@ class RequestObservabilityMiddleware:
             "status": status,
             "duration_ms": round(seconds * 1000, 2),
             "client": client[0] if client else None,
+            "pid": os.getpid(),  # which worker answered (serve --workers N)
         }
         self.log.info(json.dumps(record, separators=(",", ":")))
 

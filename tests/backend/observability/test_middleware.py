@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import uuid
 
 import pytest
@@ -98,6 +99,7 @@ def test_one_json_line_per_request_with_the_expected_fields(captured: ListHandle
     assert line["status"] == 200
     assert isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0
     assert line["client"] == "testclient"
+    assert line["pid"] == os.getpid()
     assert line["ts"].endswith("+00:00")
     assert "4f0e9a" not in captured.lines[0]
 
