@@ -62,8 +62,9 @@ USERS = [
 
 
 @pytest.fixture(scope="module")
-def population(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runtime, ScimAuth,
-                                                                           dict[str, Any]]]:
+def population(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Runtime, ScimAuth, dict[str, Any]]]:
     rt = Runtime.open(make_settings(tmp_path_factory.mktemp("filters") / "data"))
     rt.db.migrate()
     tenant = make_tenant(rt)
@@ -133,7 +134,9 @@ def combine(children: st.SearchStrategy[FilterNode]) -> st.SearchStrategy[Filter
 filters = st.recursive(leaf, combine, max_leaves=6)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(node=filters)
 def test_sql_agrees_with_the_reference_evaluation(population: Any, node: FilterNode) -> None:
     rt, auth, docs = population
@@ -150,7 +153,7 @@ def test_sql_agrees_with_the_reference_evaluation(population: Any, node: FilterN
        pad=st.sampled_from(["", " ", "  "]))  # fmt: skip
 def test_the_fast_path_builds_what_the_grammar_builds(attr: str, op: str, value: str,
                                                       pad: str) -> None:  # fmt: skip
-    text = f'{pad}{attr} {op} {ScimFilter.quote(value)}{pad}'
+    text = f"{pad}{attr} {op} {ScimFilter.quote(value)}{pad}"
     try:
         slow: Any = ScimFilter(text).ast
     except Exception:
@@ -162,7 +165,9 @@ def test_the_fast_path_builds_what_the_grammar_builds(attr: str, op: str, value:
     assert fast == slow
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=st.one_of(st.text(max_size=40), st.text(alphabet='abc ()[]"eqnotrp.:\\', max_size=40)))
 def test_garbage_is_invalid_filter_never_a_crash(population: Any, text: str) -> None:
     rt, auth, _ = population

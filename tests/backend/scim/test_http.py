@@ -161,8 +161,12 @@ def test_concurrent_create_of_the_same_user_name(client: Scim, runtime) -> None:
 
 def test_attributes_and_excluded_attributes(client: Scim) -> None:
     ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-    user = client.create_user("ada@acme.test", **{ent: {"department": "Post", "organization": "Acme"}})
-    r = client.get(f"/Users/{user['id']}", params={"attributes": f"userName,name.givenName,{ent}:department"})
+    user = client.create_user(
+        "ada@acme.test", **{ent: {"department": "Post", "organization": "Acme"}}
+    )
+    r = client.get(
+        f"/Users/{user['id']}", params={"attributes": f"userName,name.givenName,{ent}:department"}
+    )
     assert r.json() == {"schemas": user["schemas"], "id": user["id"], "userName": "ada@acme.test",
                         "name": {"givenName": "Given"}, ent: {"department": "Post"}}  # fmt: skip
     r = client.get("/Users", params={"excludedAttributes": "emails,meta,name,id"})
