@@ -4,20 +4,21 @@ good secret from a bad one)."""
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections.abc import Iterator
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from backend.domain import scim_tokens
-from backend.store.models import ScimRequest
+from backend.store.models import ScimRequest, ScimToken
 from tests.backend.dashboard import browser as harness
 from tests.backend.dashboard.browser import (
     make_admin,
     make_connection,
     make_org,
-    make_user,
     shot,
     sign_in_admin,
 )
@@ -38,6 +39,65 @@ def okta() -> Iterator[str]:
         from oidc_provider_mock import run_server_in_thread
     with run_server_in_thread(require_client_registration=True) as srv:
         yield f"http://127.0.0.1:{srv.server_port}"
+
+
+def scim_headers(token: str) -> dict[str, str]:
+    return {
+        "Authorization": f"Bearer {token}",
+        "User-Agent": "Okta SCIM Client 1.0.0",
+        "Content-Type": "application/scim+json",
+    }
+
+
+def okta_provisions(base: str, token: str, emails: list[str]) -> None:
+    """What Okta does when people are assigned: look each up, then create them."""
+    for email in emails:
+        found = httpx.get(
+            base + "/scim/v2/Users",
+            params={"filter": f'userName eq "{email}"'},
+            headers=scim_headers(token),
+        )
+        assert found.status_code == 200 and found.json()["totalResults"] == 0, found.text
+        given, family = email.split("@")[0].title(), "Tester"
+        made = httpx.post(
+            base + "/scim/v2/Users",
+            headers=scim_headers(token),
+            json={
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": email,
+                "active": True,
+                "name": {"givenName": given, "familyName": family},
+                "emails": [{"primary": True, "value": email, "type": "work"}],
+                "displayName": f"{given} {family}",
+            },
+        )
+        assert made.status_code == 201, made.text
+
+
+def user_id(base: str, token: str, email: str) -> str:
+    found = httpx.get(
+        base + "/scim/v2/Users",
+        params={"filter": f'userName eq "{email}"'},
+        headers=scim_headers(token),
+    )
+    return str(found.json()["Resources"][0]["id"])
+
+
+def wait_for_request_log(server, cid: str, at_least: int) -> None:
+    """The SCIM server writes its request log about once a second: wait for it."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with server.rt.db.read() as s:
+            logged = s.scalar(
+                sa.select(sa.func.count())
+                .select_from(ScimRequest)
+                .where(ScimRequest.connection_id == cid)
+            )
+            used = s.scalar(sa.select(ScimToken.last_used_by))
+        if logged >= at_least and used:
+            return
+        time.sleep(0.1)  # allow-sleep
+    raise AssertionError(f"the SCIM request log has {logged} rows, not {at_least}")
 
 
 def checks(page) -> dict[str, str]:
@@ -86,23 +146,17 @@ def test_health_is_green_with_okta_answering(server, context, okta):
     )
     with server.rt.db.write() as s:
         token = scim_tokens.create_token(s, cid, actor="test").token
-    with server.rt.db.write() as s:
-        auth = scim_tokens.authenticate(s, token)
-        assert auth is not None
-        scim_tokens.touch(s, auth, "Okta SCIM Client 1.0.0")
-        for path, status in (("/scim/v2/Users", 200), ("/scim/v2/Users", 201)):
-            s.add(
-                ScimRequest(
-                    connection_id=cid,
-                    token_prefix=auth.display_prefix,
-                    method="POST" if status == 201 else "GET",
-                    path=path,
-                    status=status,
-                    user_agent="Okta SCIM Client 1.0.0",
-                )
-            )
-    make_user(server.rt, org, cid, "ada@acme.test", "Ada Lovelace")
-    make_user(server.rt, org, cid, "bob@acme.test", "Bob Moog", active=False)
+    okta_provisions(server.url, token, ["ada@acme.test", "bob@acme.test"])
+    deactivate = httpx.patch(
+        server.url + "/scim/v2/Users/" + user_id(server.url, token, "bob@acme.test"),
+        json={
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "replace", "value": {"active": False}}],
+        },
+        headers=scim_headers(token),
+    )
+    assert deactivate.status_code == 200, deactivate.text
+    wait_for_request_log(server, cid, 5)
 
     page = context.new_page()
     sign_in_admin(page, email)
@@ -113,7 +167,7 @@ def test_health_is_green_with_okta_answering(server, context, okta):
     main = page.inner_text("main")
     assert "by Okta SCIM Client 1.0.0" in main
     assert "2 provisioned, 1 active" in main
-    assert "POST /scim/v2/Users" in main
+    assert "POST /scim/v2/Users" in main and "PATCH /scim/v2/Users/" in main
     shot(page, "health-green")
 
     # A wrong secret is told apart from a right one
