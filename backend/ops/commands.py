@@ -1,4 +1,5 @@
-"""The ``backup`` and ``rotate-secret-key`` subcommands of ``quickture-backend``.
+"""The ``backup``, ``rotate-secret-key`` and ``rotate-signing-key`` subcommands of
+``quickture-backend``.
 
 ``backend/cli.py`` registers ``add_commands`` through its ``extra_command`` hook; the handlers
 follow its conventions (``--json``, one transaction, errors as one line and exit code 2).
@@ -35,6 +36,8 @@ def add_commands(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     command("rotate-secret-key", _rotate, "re-encrypt every stored secret under the newest key "
             "of QUICKTURE_SECRET_KEY (comma-separated, newest first)")  # fmt: skip
+    command("rotate-signing-key", _rotate_signing, "make a new key to sign ID and access "
+            "tokens; the old ones stay published for verification for an hour")  # fmt: skip
 
 
 def _backup(rt: Runtime, args: argparse.Namespace) -> dict[str, Any]:
@@ -76,3 +79,22 @@ def _cli_error(exc: OpsError) -> Exception:
     from backend.cli import CliError  # imported late: backend.cli imports this module
 
     return CliError(str(exc))
+
+
+def _rotate_signing(rt: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from backend.oauth.keys import PUBLISHED_AFTER_RETIRE, KeyStore
+
+    keys = KeyStore(rt.box)
+    with rt.db.write() as s:
+        kid = keys.rotate(s)
+        audit.record(s, org_id=None, actor=CLI_ACTOR, action="signing_key.rotated",
+                     target_type="signing_key", target_id=kid)  # fmt: skip
+        published = [k["kid"] for k in keys.published(s)["keys"]]
+    hours = PUBLISHED_AFTER_RETIRE.total_seconds() / 3600
+    return {
+        "status": "ok",
+        "kid": kid,
+        "published": published,
+        "message": f"new tokens are signed with {kid} from now on, by every backend process; "
+        f"the retired keys stay in /oauth/jwks for {hours:g} h so tokens they signed verify",
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -94,4 +95,26 @@ def test_the_cli_command_rotates_and_says_what_it_did(tmp_path: Path) -> None:
                          stdin=subprocess.DEVNULL, timeout=60)  # fmt: skip
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert "cannot be decrypted" in bad.stderr
+    rt.close()
+
+
+def test_rotate_signing_key_makes_a_new_current_key_and_keeps_the_old_published(
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(tmp_path / "data")
+    rt = Runtime.open(settings)
+    rt.db.migrate()
+    with rt.db.write() as s:
+        first = KeyStore(rt.box).current(s).kid
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QUICKTURE_")}
+    env["QUICKTURE_DATA_DIR"] = str(settings.data_dir)
+    env["QUICKTURE_SECRET_KEY"] = settings.secret_key or ""
+    proc = subprocess.run([EXE, "rotate-signing-key", "--json"], env=env, capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, timeout=60)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["kid"] != first
+    assert set(out["published"]) == {first, out["kid"]}
+    with rt.db.write() as s:
+        assert KeyStore(rt.box).current(s).kid == out["kid"]  # a fresh process signs with it
     rt.close()
