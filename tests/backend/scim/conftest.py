@@ -31,9 +31,14 @@ def make_tenant(rt: Runtime, name: str = "Acme", domain: str = "acme.test") -> T
     with rt.db.write() as s:
         org = orgs.create_org(s, name, [domain], actor="test")
         conn = connections.create_connection(
-            s, rt.box, org_id=org.id, issuer="https://acme.okta.com", client_id="cid",
-            client_secret="secret", actor="test",
-        )  # fmt: skip
+            s,
+            rt.box,
+            org_id=org.id,
+            issuer="https://acme.okta.com",
+            client_id="cid",
+            client_secret="secret",
+            actor="test",
+        )
         tok = scim_tokens.create_token(s, conn.id, actor="test")
     return Tenant(org.id, conn.id, tok.token, tok.info.display_prefix)
 

@@ -31,8 +31,13 @@ def test_scim2_cli_finds_nothing_to_complain_about(tmp_path: Path) -> None:
     with serve_asgi(make) as base_url:
         assert tenant is not None
         env = {**os.environ, "SCIM_CLI_HEADERS": f"Authorization: Bearer {tenant.token}"}
-        run = subprocess.run([str(scim2), "--url", f"{base_url}/scim/v2", "test"], env=env,
-                             capture_output=True, text=True, timeout=120)  # fmt: skip
+        run = subprocess.run(
+            [str(scim2), "--url", f"{base_url}/scim/v2", "test"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     for rt in runtimes:
         rt.close()
     lines = [ln for ln in run.stdout.splitlines() if ln.split(" ", 1)[0].isupper()]

@@ -32,8 +32,11 @@ def test_auth_failures_are_401_with_scim_error(client: Scim, runtime) -> None:
     from backend.domain import connections, scim_tokens
 
     bare = httpx.Client(base_url=client.base, timeout=10)
-    for headers in ({}, {"Authorization": "Bearer qtscim_wrong"},
-                    {"Authorization": "Basic dXNlcjpwYXNz"}):  # fmt: skip
+    for headers in (
+        {},
+        {"Authorization": "Bearer qtscim_wrong"},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+    ):
         r = bare.get("/Users", headers=headers)
         assert r.status_code == 401
         assert r.headers["www-authenticate"].startswith("Bearer")
@@ -70,31 +73,62 @@ def test_errors_have_status_and_scim_type(client: Scim) -> None:
     check(client.get("/Users", params={"count": "many"}), 400, "invalidValue")
     check(client.http.post("/Users", content=b"{not json"), 400, "invalidSyntax")
     check(client.post("/Users", {"userName": "x@acme.test"}), 400, "invalidValue")
-    check(client.post("/Users", {"userName": 7, "name": {"givenName": "a", "familyName": "b"}}),
-          400, "invalidValue")  # fmt: skip
+    check(
+        client.post("/Users", {"userName": 7, "name": {"givenName": "a", "familyName": "b"}}),
+        400,
+        "invalidValue",
+    )
     check(client.patch(f"/Users/{uid}", {"Operations": [{"op": "jump"}]}), 400, "invalidSyntax")
     check(client.patch(f"/Users/{uid}", {"Operations": [{"op": "remove"}]}), 400, "noTarget")
-    check(client.patch(f"/Users/{uid}", {"Operations": [
-        {"op": "add", "path": "emails[type eq", "value": "x"}]}), 400, "invalidPath")  # fmt: skip
-    check(client.patch(f"/Users/{uid}", {"Operations": [
-        {"op": "replace", "path": "id", "value": "x"}]}), 400, "mutability")  # fmt: skip
-    check(client.patch(f"/Users/{uid}", {"Operations": [
-        {"op": "replace", "path": 'emails[type eq "home" or value co "x"]', "value": {}}]}),
-        400, "noTarget")  # fmt: skip
+    check(
+        client.patch(
+            f"/Users/{uid}", {"Operations": [{"op": "add", "path": "emails[type eq", "value": "x"}]}
+        ),
+        400,
+        "invalidPath",
+    )
+    check(
+        client.patch(
+            f"/Users/{uid}", {"Operations": [{"op": "replace", "path": "id", "value": "x"}]}
+        ),
+        400,
+        "mutability",
+    )
+    check(
+        client.patch(
+            f"/Users/{uid}",
+            {
+                "Operations": [
+                    {"op": "replace", "path": 'emails[type eq "home" or value co "x"]', "value": {}}
+                ]
+            },
+        ),
+        400,
+        "noTarget",
+    )
     check(client.get("/Users/nope"), 404, None)
     check(client.get("/Nope"), 404, None)
     check(client.http.post(f"/Users/{uid}", json={}), 405, None)
-    check(client.http.post("/Users", content=b"userName=x",
-                           headers={"Content-Type": "application/x-www-form-urlencoded"}),
-          415, None)  # fmt: skip
+    check(
+        client.http.post(
+            "/Users",
+            content=b"userName=x",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ),
+        415,
+        None,
+    )
     big = b'{"userName": "' + b"x" * MAX_BODY + b'"}'
     check(client.http.post("/Users", content=big), 413, None)
     check(client.http.post("/Bulk", json={}), 501, None)
 
 
 def test_json_content_type_is_accepted_too(client: Scim) -> None:
-    r = client.http.post("/Users", headers={"Content-Type": "application/json"}, json={
-        "userName": "plain@acme.test", "name": {"givenName": "P", "familyName": "J"}})  # fmt: skip
+    r = client.http.post(
+        "/Users",
+        headers={"Content-Type": "application/json"},
+        json={"userName": "plain@acme.test", "name": {"givenName": "P", "familyName": "J"}},
+    )
     assert r.status_code == 201
     assert r.json()["active"] is True
 
@@ -120,15 +154,18 @@ def test_password_is_never_returned_or_stored(client: Scim, runtime) -> None:
     from backend.store.models import ScimUser
 
     user = client.create_user("pw@acme.test", password="s3cret-Pa55")
-    r = client.patch(f"/Users/{user['id']}", {"Operations": [
-        {"op": "replace", "path": "password", "value": "n3w-s3cret"}]})  # fmt: skip
+    r = client.patch(
+        f"/Users/{user['id']}",
+        {"Operations": [{"op": "replace", "path": "password", "value": "n3w-s3cret"}]},
+    )
     assert r.status_code == 200 and "password" not in r.json()
     assert "password" not in client.get(f"/Users/{user['id']}").json()
     with runtime.db.read() as s:
         row = s.get(ScimUser, user["id"])
         assert row is not None and row.password_hash is None
-        assert "s3cret" not in repr(row.emails) + repr(s.execute(sa.text(
-            "select * from scim_users")).all())  # fmt: skip
+        assert "s3cret" not in repr(row.emails) + repr(
+            s.execute(sa.text("select * from scim_users")).all()
+        )
 
 
 def test_concurrent_create_of_the_same_user_name(client: Scim, runtime) -> None:
@@ -154,8 +191,11 @@ def test_concurrent_create_of_the_same_user_name(client: Scim, runtime) -> None:
         t.join(10)
     assert sorted(results) == [201, 409]
     with runtime.db.read() as s:
-        n = s.scalar(sa.select(sa.func.count()).select_from(ScimUser)
-                     .where(ScimUser.user_name_norm == "race@acme.test"))  # fmt: skip
+        n = s.scalar(
+            sa.select(sa.func.count())
+            .select_from(ScimUser)
+            .where(ScimUser.user_name_norm == "race@acme.test")
+        )
     assert n == 1
 
 
@@ -167,8 +207,13 @@ def test_attributes_and_excluded_attributes(client: Scim) -> None:
     r = client.get(
         f"/Users/{user['id']}", params={"attributes": f"userName,name.givenName,{ent}:department"}
     )
-    assert r.json() == {"schemas": user["schemas"], "id": user["id"], "userName": "ada@acme.test",
-                        "name": {"givenName": "Given"}, ent: {"department": "Post"}}  # fmt: skip
+    assert r.json() == {
+        "schemas": user["schemas"],
+        "id": user["id"],
+        "userName": "ada@acme.test",
+        "name": {"givenName": "Given"},
+        ent: {"department": "Post"},
+    }
     r = client.get("/Users", params={"excludedAttributes": "emails,meta,name,id"})
     (one,) = r.json()["Resources"]
     assert "emails" not in one and "meta" not in one and one["id"] == user["id"]

@@ -29,24 +29,42 @@ def test_a_token_sees_and_touches_only_its_connection(
         ids = [u["id"] for u in client.get("/Users", params={"filter": f}).json()["Resources"]]
         assert bu not in ids
     assert client.get("/Groups").json()["totalResults"] == 0
-    assert client.get("/Groups", params={"filter": 'displayName eq "Editors"'}).json()[
-        "Resources"] == []  # fmt: skip
+    assert (
+        client.get("/Groups", params={"filter": 'displayName eq "Editors"'}).json()["Resources"]
+        == []
+    )
 
     # Writes.
     body = {"userName": "x@a.test", "name": {"givenName": "X", "familyName": "Y"}}
     assert client.put(f"/Users/{bu}", body).status_code == 404
-    assert client.patch(f"/Users/{bu}", {"schemas": [PATCH], "Operations": [
-        {"op": "replace", "value": {"active": False}}]}).status_code == 404  # fmt: skip
+    assert (
+        client.patch(
+            f"/Users/{bu}",
+            {"schemas": [PATCH], "Operations": [{"op": "replace", "value": {"active": False}}]},
+        ).status_code
+        == 404
+    )
     assert client.delete(f"/Users/{bu}").status_code == 404
     assert client.delete(f"/Groups/{bg}").status_code == 404
-    assert client.patch(f"/Groups/{bg}", {"Operations": [
-        {"op": "add", "path": "members", "value": [{"value": a_user["id"]}]}]}).status_code == 404  # fmt: skip
+    assert (
+        client.patch(
+            f"/Groups/{bg}",
+            {"Operations": [{"op": "add", "path": "members", "value": [{"value": a_user["id"]}]}]},
+        ).status_code
+        == 404
+    )
 
     # A's group cannot take B's user as a member (ignored, not linked).
     ga = client.post("/Groups", {"displayName": "Editors", "members": [{"value": bu}]})
     assert ga.status_code == 201 and ga.json()["members"] == []
-    client.patch(f"/Groups/{ga.json()['id']}", {"Operations": [
-        {"op": "add", "path": "members", "value": [{"value": bu}, {"value": a_user["id"]}]}]})  # fmt: skip
+    client.patch(
+        f"/Groups/{ga.json()['id']}",
+        {
+            "Operations": [
+                {"op": "add", "path": "members", "value": [{"value": bu}, {"value": a_user["id"]}]}
+            ]
+        },
+    )
     got = client.get(f"/Groups/{ga.json()['id']}").json()
     assert [m["value"] for m in got["members"]] == [a_user["id"]]
 

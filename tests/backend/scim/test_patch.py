@@ -53,16 +53,22 @@ def test_value_filter_paths() -> None:
 
 
 def test_new_primary_demotes_the_old_one() -> None:
-    out = run(BASE, {"op": "add", "path": "emails",
-                     "value": [{"value": "b@acme.com", "primary": True}]})  # fmt: skip
+    out = run(
+        BASE, {"op": "add", "path": "emails", "value": [{"value": "b@acme.com", "primary": True}]}
+    )
     assert [e.get("primary") for e in out["emails"]] == [False, True]
 
 
 def test_extension_paths_and_no_path_keys() -> None:
     out = run(BASE, {"op": "add", "path": f"{ENTERPRISE_USER}:department", "value": "Post"})
     assert out[ENTERPRISE_USER] == {"department": "Post"}
-    out = run(out, {"op": "replace", "value": {f"{ENTERPRISE_USER}:organization": "Acme",
-                                               "name.familyName": "Byron"}})  # fmt: skip
+    out = run(
+        out,
+        {
+            "op": "replace",
+            "value": {f"{ENTERPRISE_USER}:organization": "Acme", "name.familyName": "Byron"},
+        },
+    )
     assert out[ENTERPRISE_USER] == {"department": "Post", "organization": "Acme"}
     assert out["name"] == {"givenName": "Ada", "familyName": "Byron"}
     out = run(out, {"op": "replace", "path": ENTERPRISE_USER, "value": {"department": "VFX"}})
@@ -72,10 +78,13 @@ def test_extension_paths_and_no_path_keys() -> None:
 
 
 def test_unknown_attributes_are_ignored_and_read_only_ones_refused() -> None:
-    out = run(BASE, {"op": "add", "path": "title", "value": "Editor"},
-              {"op": "add", "path": 'phoneNumbers[type eq "work"].value', "value": "555"},
-              {"op": "replace", "path": "urn:example:custom:2.0:User:badge", "value": 7},
-              {"op": "replace", "value": {"nickName": "A", "id": "x"}})  # fmt: skip
+    out = run(
+        BASE,
+        {"op": "add", "path": "title", "value": "Editor"},
+        {"op": "add", "path": 'phoneNumbers[type eq "work"].value', "value": "555"},
+        {"op": "replace", "path": "urn:example:custom:2.0:User:badge", "value": 7},
+        {"op": "replace", "value": {"nickName": "A", "id": "x"}},
+    )
     assert out == BASE
     with pytest.raises(MutabilityError):
         run(BASE, {"op": "replace", "path": "meta.lastModified", "value": "x"})
@@ -89,24 +98,52 @@ def test_removing_a_required_attribute_fails_validation() -> None:
 
 # -- property: the same result as scim2-models' reference PATCH --------------------------------
 
-emails = st.builds(lambda local, kind: {"value": f"{local}@acme.com", "type": kind},
-                   st.sampled_from(["a", "b", "c"]), st.sampled_from(["work", "home"]))  # fmt: skip
+emails = st.builds(
+    lambda local, kind: {"value": f"{local}@acme.com", "type": kind},
+    st.sampled_from(["a", "b", "c"]),
+    st.sampled_from(["work", "home"]),
+)
 text = st.sampled_from(["x", "Y z", "Ada", "Post"])
-simple = st.sampled_from(["displayName", "locale", "externalId", "name.givenName",
-                          "name.familyName", "name.formatted",
-                          f"{ENTERPRISE_USER}:department", f"{ENTERPRISE_USER}:organization"])  # fmt: skip
+simple = st.sampled_from(
+    [
+        "displayName",
+        "locale",
+        "externalId",
+        "name.givenName",
+        "name.familyName",
+        "name.formatted",
+        f"{ENTERPRISE_USER}:department",
+        f"{ENTERPRISE_USER}:organization",
+    ]
+)
 operations = st.one_of(
-    st.builds(lambda op, path, value: {"op": op, "path": path, "value": value},
-              st.sampled_from(["add", "replace"]), simple, text),
-    st.builds(lambda path: {"op": "remove", "path": path},
-              st.sampled_from(["displayName", "locale", "externalId", "name.formatted",
-                               f"{ENTERPRISE_USER}:department", "emails",
-                               'emails[type eq "home"]'])),
+    st.builds(
+        lambda op, path, value: {"op": op, "path": path, "value": value},
+        st.sampled_from(["add", "replace"]),
+        simple,
+        text,
+    ),
+    st.builds(
+        lambda path: {"op": "remove", "path": path},
+        st.sampled_from(
+            [
+                "displayName",
+                "locale",
+                "externalId",
+                "name.formatted",
+                f"{ENTERPRISE_USER}:department",
+                "emails",
+                'emails[type eq "home"]',
+            ]
+        ),
+    ),
     st.builds(lambda v: {"op": "replace", "path": "active", "value": v}, st.booleans()),
-    st.builds(lambda vs: {"op": "replace", "path": "emails", "value": vs},
-              st.lists(emails, max_size=2, unique_by=lambda e: e["value"])),
+    st.builds(
+        lambda vs: {"op": "replace", "path": "emails", "value": vs},
+        st.lists(emails, max_size=2, unique_by=lambda e: e["value"]),
+    ),
     st.builds(lambda v: {"op": "replace", "value": {"displayName": v, "active": False}}, text),
-)  # fmt: skip
+)
 
 
 def _reference(doc: dict[str, Any], ops: list[dict[str, Any]]) -> dict[str, Any]:
@@ -145,16 +182,37 @@ def test_patch_agrees_with_the_reference(ops: list[dict[str, Any]]) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=8),
-    lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=6), kids,
-                                                              max_size=3),
+    lambda kids: (
+        st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=6), kids, max_size=3)
+    ),
     max_leaves=8,
-)  # fmt: skip
-paths = st.one_of(st.text(max_size=20), st.sampled_from(
-    ["emails[", "emails[type eq \"work\"].value", "name.", "urn:x", "members[value eq 1]",
-     "emails[value pr].type", "userName", "name", "id", "not (a)", "a.b.c", ""]))  # fmt: skip
-junk_ops = st.lists(st.fixed_dictionaries(
-    {"op": st.sampled_from(["add", "Replace", "REMOVE", "move", 3])},
-    optional={"path": paths | json_values, "value": json_values}), max_size=3)  # fmt: skip
+)
+paths = st.one_of(
+    st.text(max_size=20),
+    st.sampled_from(
+        [
+            "emails[",
+            'emails[type eq "work"].value',
+            "name.",
+            "urn:x",
+            "members[value eq 1]",
+            "emails[value pr].type",
+            "userName",
+            "name",
+            "id",
+            "not (a)",
+            "a.b.c",
+            "",
+        ]
+    ),
+)
+junk_ops = st.lists(
+    st.fixed_dictionaries(
+        {"op": st.sampled_from(["add", "Replace", "REMOVE", "move", 3])},
+        optional={"path": paths | json_values, "value": json_values},
+    ),
+    max_size=3,
+)
 
 
 @settings(max_examples=300, deadline=None)

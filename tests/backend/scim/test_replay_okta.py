@@ -33,8 +33,13 @@ OKTA_CREATE = {
 def test_test_api_credentials(client: Scim) -> None:
     r = client.get("/Users", params={"startIndex": 1, "count": 1})
     assert r.status_code == 200
-    assert r.json() == {"schemas": [LIST], "totalResults": 0, "itemsPerPage": 0,
-                        "startIndex": 1, "Resources": []}  # fmt: skip
+    assert r.json() == {
+        "schemas": [LIST],
+        "totalResults": 0,
+        "itemsPerPage": 0,
+        "startIndex": 1,
+        "Resources": [],
+    }
 
 
 def test_create_update_deactivate_reactivate(client: Scim, runtime: Runtime) -> None:
@@ -61,8 +66,12 @@ def test_create_update_deactivate_reactivate(client: Scim, runtime: Runtime) -> 
 
     # Update User Attributes: Okta GETs, then PUTs the whole user back (with id and password).
     assert client.get(f"/Users/{uid}").json() == user
-    put = {**OKTA_CREATE, "id": uid, "name": {"givenName": "Another", "familyName": "User"},
-           "displayName": "Another User"}  # fmt: skip
+    put = {
+        **OKTA_CREATE,
+        "id": uid,
+        "name": {"givenName": "Another", "familyName": "User"},
+        "displayName": "Another User",
+    }
     r = client.put(f"/Users/{uid}", put)
     assert r.status_code == 200, r.text
     updated = r.json()
@@ -72,28 +81,45 @@ def test_create_update_deactivate_reactivate(client: Scim, runtime: Runtime) -> 
     assert updated["meta"]["lastModified"] >= user["meta"]["lastModified"]
 
     # Okta's attribute PATCH without a path.
-    r = client.patch(f"/Users/{uid}", {"schemas": [PATCH], "Operations": [
-        {"op": "replace", "value": {"id": uid, "name": {"familyName": "Doe"}}}]})  # fmt: skip
-    assert r.status_code == 200 and r.json()["name"] == {"givenName": "Another",
-                                                         "familyName": "Doe"}  # fmt: skip
+    r = client.patch(
+        f"/Users/{uid}",
+        {
+            "schemas": [PATCH],
+            "Operations": [{"op": "replace", "value": {"id": uid, "name": {"familyName": "Doe"}}}],
+        },
+    )
+    assert r.status_code == 200 and r.json()["name"] == {
+        "givenName": "Another",
+        "familyName": "Doe",
+    }
 
     # Deactivate Users.
-    r = client.patch(f"/Users/{uid}", {"schemas": [PATCH], "Operations": [
-        {"op": "replace", "value": {"active": False}}]})  # fmt: skip
+    r = client.patch(
+        f"/Users/{uid}",
+        {"schemas": [PATCH], "Operations": [{"op": "replace", "value": {"active": False}}]},
+    )
     assert r.status_code == 200 and r.json()["active"] is False
     assert client.get(f"/Users/{uid}").json()["active"] is False  # kept, not deleted
 
     # Reactivation.
-    r = client.patch(f"/Users/{uid}", {"schemas": [PATCH], "Operations": [
-        {"op": "replace", "value": {"active": True}}]})  # fmt: skip
+    r = client.patch(
+        f"/Users/{uid}",
+        {"schemas": [PATCH], "Operations": [{"op": "replace", "value": {"active": True}}]},
+    )
     assert r.json()["active"] is True
 
     with runtime.db.read() as s:
-        actions = s.scalars(sa.select(AuditEntry.action).where(AuditEntry.target_id == uid)
-                            .order_by(AuditEntry.id)).all()  # fmt: skip
+        actions = s.scalars(
+            sa.select(AuditEntry.action).where(AuditEntry.target_id == uid).order_by(AuditEntry.id)
+        ).all()
         actors = set(s.scalars(sa.select(AuditEntry.actor).where(AuditEntry.target_id == uid)))
-    assert actions == ["user.create", "user.update", "user.update", "user.deactivate",
-                       "user.reactivate"]  # fmt: skip
+    assert actions == [
+        "user.create",
+        "user.update",
+        "user.update",
+        "user.deactivate",
+        "user.reactivate",
+    ]
     assert actors == {client.tenant.prefix}
 
 
@@ -123,19 +149,44 @@ def test_push_groups(client: Scim) -> None:
         return {m["value"] for m in client.get(f"/Groups/{gid}").json().get("members", [])}
 
     # Rename, as Okta sends it (no path, id echoed).
-    r = client.patch(f"/Groups/{gid}", {"schemas": [PATCH], "Operations": [
-        {"op": "replace", "value": {"id": gid, "displayName": "Renamed"}}]})  # fmt: skip
+    r = client.patch(
+        f"/Groups/{gid}",
+        {
+            "schemas": [PATCH],
+            "Operations": [{"op": "replace", "value": {"id": gid, "displayName": "Renamed"}}],
+        },
+    )
     assert r.status_code == 204, r.text
     assert client.get(f"/Groups/{gid}").json()["displayName"] == "Renamed"
-    r = client.patch(f"/Groups/{gid}", {"schemas": [PATCH], "Operations": [
-        {"op": "add", "path": "members", "value": [
-            {"value": a, "display": "a@okta.local"}, {"value": b, "display": "b@okta.local"}]}]})  # fmt: skip
+    r = client.patch(
+        f"/Groups/{gid}",
+        {
+            "schemas": [PATCH],
+            "Operations": [
+                {
+                    "op": "add",
+                    "path": "members",
+                    "value": [
+                        {"value": a, "display": "a@okta.local"},
+                        {"value": b, "display": "b@okta.local"},
+                    ],
+                }
+            ],
+        },
+    )
     assert r.status_code == 204 and members() == {a, b}
-    r = client.patch(f"/Groups/{gid}", {"schemas": [PATCH], "Operations": [
-        {"op": "remove", "path": f'members[value eq "{a}"]'}]})  # fmt: skip
+    r = client.patch(
+        f"/Groups/{gid}",
+        {"schemas": [PATCH], "Operations": [{"op": "remove", "path": f'members[value eq "{a}"]'}]},
+    )
     assert r.status_code == 204 and members() == {b}
-    r = client.patch(f"/Groups/{gid}", {"schemas": [PATCH], "Operations": [
-        {"op": "replace", "path": "members", "value": [{"value": a}]}]})  # fmt: skip
+    r = client.patch(
+        f"/Groups/{gid}",
+        {
+            "schemas": [PATCH],
+            "Operations": [{"op": "replace", "path": "members", "value": [{"value": a}]}],
+        },
+    )
     assert members() == {a}
     found = client.get("/Groups", params={"filter": 'displayName eq "renamed"'}).json()
     assert [g["id"] for g in found["Resources"]] == [gid]
