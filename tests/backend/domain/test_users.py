@@ -85,9 +85,9 @@ def test_deactivate_revokes_tokens_and_sessions(runtime: Runtime, tenant: Tenant
         assert row is not None and row.version == 2
         audit = s.scalars(sa.select(AuditEntry).where(AuditEntry.action == "user.deactivate"))
         (entry,) = audit.all()
+        assert entry.actor == "admin@acme.test" and entry.detail["refresh_tokens_revoked"] == 1
     assert revoked[uid] is not None and sessions[uid] is not None
     assert revoked[other] is None and sessions[other] is None
-    assert entry.actor == "admin@acme.test" and entry.detail["refresh_tokens_revoked"] == 1
 
     with runtime.db.write() as s:
         info = users.reactivate_user(s, uid, actor="cli")
