@@ -16,7 +16,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -63,6 +63,12 @@ def discover(client: httpx.Client, issuer: str) -> Discovery:
     missing = [k for k in REQUIRED if not isinstance(body.get(k), str) or not body[k]]
     if missing:
         raise CheckFailed(f"{url} does not list {', '.join(missing)}; is this an Okta issuer?")
+    for key in REQUIRED:
+        if not _safe_endpoint(body[key]):
+            raise CheckFailed(
+                f"{url} lists {key} {body[key]!r}, which is not https; Quickture will not send "
+                "your Client Secret or sign-ins over an unencrypted connection."
+            )
     return Discovery(
         issuer=named,
         authorization_endpoint=body["authorization_endpoint"],
@@ -113,6 +119,14 @@ def probe_client(
     if error in ("invalid_grant", "unauthorized_client"):
         return ProbeResult(True, error, description)
     return ProbeResult(None, error or f"HTTP {r.status_code}", description)
+
+
+def _safe_endpoint(url: str) -> bool:
+    """https, or http on loopback (a local test provider), as for the issuer itself."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return True
+    return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "::1", "localhost")
 
 
 def _get_json(client: httpx.Client, url: str, *, what: str) -> Any:

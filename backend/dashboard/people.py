@@ -3,7 +3,7 @@ sessions through the same service function SCIM uses) and the audit log (filter,
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -90,13 +90,11 @@ def routes(rt: Runtime, pages: Pages) -> list[Route]:
             info = users.deactivate_user(
                 s, request.path_params["uid"], actor=view.email, org_id=view.org_id
             )
-        back = str(data.get("back", ""))
-        if not back.startswith("/dashboard/users"):
-            back = "/dashboard/users"
-        sep = "&" if "?" in back else "?"
-        return RedirectResponse(
-            f"{back}{sep}{urlencode({'done': info.user_name})}", status_code=303
-        )
+        # Back to the same search and page, saying what happened.
+        back = urlsplit(str(data.get("back", "")))
+        query = [(k, v) for k, v in parse_qsl(back.query) if k in ("q", "status", "page")]
+        query.append(("done", info.user_name))
+        return RedirectResponse("/dashboard/users?" + urlencode(query), status_code=303)
 
     def audit_log(request: Request) -> Response:
         view = admin(rt, pages, request)

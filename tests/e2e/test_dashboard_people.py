@@ -179,6 +179,12 @@ def test_admin_searches_pages_and_deactivates_users(server, context, browser):
     assert "user.deactivate" in first and email in first and "sessions_revoked: 1" in first
     shot(page, "audit-log")
 
+    # Signing out (the sign-in code's POST /logout) ends the admin's session too
+    page.click("button:has-text('Sign out')")
+    page.wait_for_load_state()
+    page.goto("/dashboard/users")
+    assert "/login" in page.url
+
 
 def test_audit_log_pages_and_filters_by_actor(server, context):
     org = make_org(server.rt, "Acme Post", ("acme.test",))

@@ -35,6 +35,10 @@ def test_discover_reads_the_endpoints():
         (httpx.Response(200, json=discovery("https://other.okta.com")), "names the issuer"),
         (httpx.Response(200, json={"issuer": ISSUER}), "does not list"),
         (httpx.Response(200, json=[1, 2]), "did not answer with an OpenID"),
+        (
+            httpx.Response(200, json={**discovery(ISSUER), "token_endpoint": "http://x.test/t"}),
+            "not https",
+        ),
     ],
 )
 def test_discover_says_what_is_wrong(response, words):
