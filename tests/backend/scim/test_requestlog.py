@@ -1,0 +1,70 @@
+"""The request log for the connection-health page, and the token's last-use stamp, both
+written after the response; the log keeps the newest ``KEEP`` rows per connection."""
+
+from __future__ import annotations
+
+import time
+
+import sqlalchemy as sa
+
+from backend.runtime import Runtime
+from backend.scim import ScimApi, requestlog
+from backend.store.models import Connection, ScimRequest, ScimToken
+from tests.backend.scim.conftest import Scim
+
+
+def wait_for(predicate, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)  # allow-sleep
+
+
+def test_requests_are_logged_and_the_token_touched(
+    client: Scim, runtime: Runtime, scim_app: tuple[str, ScimApi]
+) -> None:
+    client.http.headers["User-Agent"] = "Okta SCIM Client 1.0.0"
+    uid = client.create_user("ada@acme.test")["id"]
+    client.get(f"/Users/{uid}")
+    client.post(
+        "/Users", {"userName": "ada@acme.test", "name": {"givenName": "a", "familyName": "b"}}
+    )
+
+    def logged() -> list[tuple[str, str, int, str, str]]:
+        with runtime.db.read() as s:
+            return [
+                tuple(r)
+                for r in s.execute(
+                    sa.select(
+                        ScimRequest.method,
+                        ScimRequest.path,
+                        ScimRequest.status,
+                        ScimRequest.user_agent,
+                        ScimRequest.token_prefix,
+                    ).order_by(ScimRequest.id)
+                )
+            ]
+
+    wait_for(lambda: len(logged()) == 3)  # flushed by the delayed write, no request needed
+    assert logged() == [
+        ("POST", "/scim/v2/Users", 201, "Okta SCIM Client 1.0.0", client.tenant.prefix),
+        ("GET", f"/scim/v2/Users/{uid}", 200, "Okta SCIM Client 1.0.0", client.tenant.prefix),
+        ("POST", "/scim/v2/Users", 409, "Okta SCIM Client 1.0.0", client.tenant.prefix),
+    ]
+    with runtime.db.read() as s:
+        used = s.execute(sa.select(ScimToken.last_used_at, ScimToken.last_used_by)).one()
+        first = s.scalar(sa.select(Connection.first_scim_request_at))
+    assert used.last_used_at is not None and used.last_used_by == "Okta SCIM Client 1.0.0"
+    assert first is not None
+
+
+def test_the_log_keeps_the_newest_rows(
+    client: Scim, runtime: Runtime, scim_app: tuple[str, ScimApi]
+) -> None:
+    api = scim_app[1]
+    for _ in range(requestlog.KEEP + 30):
+        client.get("/Users", params={"count": 0})
+    api.requests.wait_idle()
+    with runtime.db.read() as s:
+        n = s.scalar(sa.select(sa.func.count()).select_from(ScimRequest))
+    assert n == requestlog.KEEP
