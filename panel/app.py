@@ -65,9 +65,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(backend_flag: str | None) -> int:
     from PySide6.QtWidgets import QApplication
 
+    from panel.qtcheck import refcount_problem
     from panel.settings import InvalidBackendUrl, PanelSettings
     from panel.ui.main_window import MainWindow
 
+    broken = refcount_problem()
+    if broken:
+        print(f"quickture-panel: {broken}", file=sys.stderr)
+        return 3
     try:
         settings = PanelSettings.load(backend_flag)
     except InvalidBackendUrl as exc:

@@ -32,6 +32,17 @@ def _qt() -> str:
     )
 
 
+def _pyside() -> str:
+    import PySide6
+
+    from panel.qtcheck import refcount_problem
+
+    problem = refcount_problem()
+    if problem:
+        raise RuntimeError(problem)
+    return f"PySide6 {PySide6.__version__} keeps reference counts right"
+
+
 def _keyring() -> str:
     import keyring
 
@@ -62,6 +73,7 @@ def _resources() -> str:
 
 CHECKS: list[tuple[str, Callable[[], str]]] = [
     ("qt", _qt),
+    ("pyside", _pyside),
     ("keyring", _keyring),
     ("tls", _tls),
     ("resources", _resources),
