@@ -36,6 +36,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -298,6 +299,13 @@ def make_release_file(folder: Path, filename: str, product: str, version: str) -
     return path
 
 
+def publish_release(env: dict[str, str], data_dir: Path, product: str, version: str,
+                    platform: str, filename: str, notes: str) -> None:  # fmt: skip
+    path = make_release_file(data_dir / "release-files", filename, product, version)
+    cli(env, "release", "publish", "--product", product, "--version", version,
+        "--platform", platform, "--notes", notes, str(path))  # fmt: skip
+
+
 # -- the panel ----------------------------------------------------------------------------------
 
 
@@ -342,42 +350,38 @@ def run(args: argparse.Namespace, demo: Demo) -> dict[str, Any]:
                    "QUICKTURE_BASE_URL": base_url}  # fmt: skip
     say(f"configuring the backend in {demo.data_dir} with the admin CLI ...")
     cli(backend_env, "migrate")
-    org = cli(backend_env, "org", "create", "--name", ORG_NAME, "--domain", DOMAIN)
-    admin_password = secrets.token_urlsafe(9)
-    cli(backend_env, "admin", "create", "--org", org["id"], "--email", ADMIN_EMAIL,
-        QUICKTURE_ADMIN_PASSWORD=admin_password)  # fmt: skip
-    conn = cli(backend_env, "connection", "create", "--org", org["id"], "--issuer", okta_url,
-               "--client-id", OKTA_CLIENT_ID,
-               QUICKTURE_CLIENT_SECRET=secrets.token_urlsafe(24))  # fmt: skip
-    token = cli(backend_env, "scim-token", "create", "--connection", conn["id"])["token"]
-
+    # The backend boots while the CLI configures it (SQLite in WAL mode takes both); steps
+    # that do not depend on each other run side by side, each CLI call is its own process.
     backend = demo.start("backend", [*backend_cli(), "serve", "--host", HOST, "--port",
                                      str(port)], backend_env)  # fmt: skip
     say(f"starting the backend on {base_url} ...")
-    wait_until(
-        "the mock Okta to answer",
-        lambda: (
-            httpx.get(f"{okta_url}/.well-known/openid-configuration", timeout=2).status_code == 200
-        ),
-        okta,
-    )
-    wait_until(
-        "the backend to be healthy",
-        lambda: httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200,
-        backend,
-    )
+    admin_password = secrets.token_urlsafe(9)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        releases = [pool.submit(publish_release, backend_env, demo.data_dir, *release)
+                    for release in RELEASES]  # fmt: skip
+        org = cli(backend_env, "org", "create", "--name", ORG_NAME, "--domain", DOMAIN)
+        admin = pool.submit(cli, backend_env, "admin", "create", "--org", org["id"], "--email",
+                            ADMIN_EMAIL, QUICKTURE_ADMIN_PASSWORD=admin_password)  # fmt: skip
+        conn = cli(backend_env, "connection", "create", "--org", org["id"], "--issuer",
+                   okta_url, "--client-id", OKTA_CLIENT_ID,
+                   QUICKTURE_CLIENT_SECRET=secrets.token_urlsafe(24))  # fmt: skip
+        token = cli(backend_env, "scim-token", "create", "--connection", conn["id"])["token"]
+        admin.result()
 
-    say("provisioning the demo users over SCIM, as Okta does ...")
-    for user in USERS:
-        okta_set_user(okta_url, user)
-        okta_provision(base_url, token, user)
-    complete_setup(base_url, admin_password, conn["id"])
+        wait_until("the mock Okta to answer", lambda: httpx.get(
+            f"{okta_url}/.well-known/openid-configuration", timeout=2).status_code == 200,
+            okta)  # fmt: skip
+        wait_until("the backend to be healthy", lambda: httpx.get(
+            f"{base_url}/healthz", timeout=2).status_code == 200, backend)  # fmt: skip
 
-    say("publishing the demo releases ...")
-    for product, version, platform, filename, notes in RELEASES:
-        path = make_release_file(demo.data_dir / "release-files", filename, product, version)
-        cli(backend_env, "release", "publish", "--product", product, "--version", version,
-            "--platform", platform, "--notes", notes, str(path))  # fmt: skip
+        say("provisioning the demo users over SCIM, as Okta does ...")
+        for user in USERS:
+            okta_set_user(okta_url, user)
+            okta_provision(base_url, token, user)
+        complete_setup(base_url, admin_password, conn["id"])
+        say("publishing the demo releases ...")
+        for release in releases:
+            release.result()
 
     panel_pid: int | None = None
     problem = "not started (--no-panel)" if args.no_panel else display_problem()
