@@ -148,8 +148,16 @@ class LoginFlow:
     # -- to Okta and back ----------------------------------------------------------------------
 
     def start(
-        self, request: Request, target: _Target, *, email_hint: str | None, return_to: str
+        self,
+        request: Request,
+        target: _Target,
+        *,
+        email_hint: str | None,
+        return_to: str,
+        typed: bool = True,
     ) -> Response:
+        """Send the browser to Okta. ``email_hint`` becomes Okta's ``login_hint``; when the user
+        ``typed`` it, the callback also checks that Okta authenticated that same person."""
         md = self.providers.metadata(target.issuer)
         binding = request.cookies.get(transactions.BINDING_COOKIE)
         if not transactions.is_binding(binding):
@@ -161,7 +169,7 @@ class LoginFlow:
                 binding=binding,
                 connection_id=target.connection_id,
                 issuer=md.issuer,
-                email_hint=email_hint,
+                email_hint=email_hint if typed else None,
                 return_to=return_to,
             )
         url = self.providers.authorization_url(
@@ -375,6 +383,7 @@ def routes(rt: Runtime, providers: Providers, pages: Pages) -> list[Route]:
                 target,
                 email_hint=hint,
                 return_to=return_to or transactions.DEFAULT_RETURN_TO,
+                typed=False,  # Okta's own hint (its username), not something the user typed
             )
         except LoginError as err:
             return failed(request, err)

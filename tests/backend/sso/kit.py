@@ -40,6 +40,11 @@ def http_client() -> httpx.Client:
     return httpx.Client(timeout=10, verify=TLS)
 
 
+def browser_client() -> httpx.Client:
+    address = ".".join(str(secrets.randbelow(250) + 1) for _ in range(3))
+    return httpx.Client(timeout=10, verify=TLS, headers={"X-Forwarded-For": "10." + address})
+
+
 def get(url: str, **kw: Any) -> httpx.Response:
     with http_client() as c:
         return c.get(url, **kw)
@@ -234,7 +239,9 @@ def csrf_of(html: str) -> str:
 class Browser:
     """A cookie-keeping httpx client that follows redirects by hand, so tests see each hop."""
 
-    client: httpx.Client = field(default_factory=http_client)
+    # Each browser is its own client address (uvicorn believes X-Forwarded-For from loopback),
+    # so the login form's per-address rate limit counts per test, not per test run.
+    client: httpx.Client = field(default_factory=lambda: browser_client())
 
     def __enter__(self) -> Browser:
         return self

@@ -112,23 +112,32 @@ def test_next_never_leaves_the_site(backend, browser, nxt):
 
 
 def test_startlogin_from_the_okta_tile(backend, browser):
-    email = new_email()
-    backend.provision(email)
-    r = browser.get(
-        backend.url
-        + "/startlogin?"
-        + urlencode(
-            {
-                "iss": backend.okta.url,
-                "login_hint": email,
-                "target_link_uri": backend.url + "/dashboard/users",
-            }
+    domain = f"tile{secrets.token_hex(2)}.test"
+    with mock_okta() as tile_okta:  # the only connection with this issuer: no Connection ID
+        _, conn = backend.new_org(domain, issuer=tile_okta.url)
+        email = new_email(domain)
+        backend.provision(email, connection_id=conn)
+        r = browser.get(
+            backend.url
+            + "/startlogin?"
+            + urlencode(
+                {
+                    "iss": tile_okta.url,
+                    "login_hint": email,
+                    "target_link_uri": backend.url + "/dashboard/users",
+                }
+            )
         )
-    )
-    assert r.status_code == 303
-    assert parse_qs(urlsplit(r.headers["location"]).query)["login_hint"] == [email]
-    back = browser.okta_login(r, email)
-    assert browser.get(back.headers["location"]).headers["location"] == "/dashboard/users"
+        assert r.status_code == 303 and r.headers["location"].startswith(tile_okta.url)
+        assert parse_qs(urlsplit(r.headers["location"]).query)["login_hint"] == [email]
+        back = browser.okta_login(r, email)
+        assert browser.get(back.headers["location"]).headers["location"] == "/dashboard/users"
+
+
+def test_startlogin_needs_the_connection_id_when_an_issuer_is_shared(backend, browser):
+    backend.new_org(f"shared{secrets.token_hex(2)}.test")  # a second connection, same Okta
+    r = browser.get(backend.url + "/startlogin?" + urlencode({"iss": backend.okta.url}))
+    assert_page(r, 400, "must name the Connection ID")
 
 
 def test_startlogin_with_connection_id_and_foreign_target(backend, browser):
@@ -150,7 +159,8 @@ def test_startlogin_with_connection_id_and_foreign_target(backend, browser):
 
 
 def test_startlogin_by_post(backend, browser):
-    r = browser.client.post(backend.url + "/startlogin", data={"iss": backend.okta.url})
+    data = {"iss": backend.okta.url, "connection": backend.connection_id}
+    r = browser.client.post(backend.url + "/startlogin", data=data)
     assert r.status_code == 303 and r.headers["location"].startswith(backend.okta.url)
 
 
@@ -421,3 +431,13 @@ def test_logout_ends_the_session(backend, browser):
 def test_logout_without_csrf_is_refused(backend, browser):
     r = browser.client.post(backend.url + "/logout", data={})
     assert_page(r, 400, "This form has expired")
+
+
+def test_startlogin_hint_from_okta_is_not_an_email_check(backend, browser):
+    """Okta's login_hint is its username; the tile login must not fail on a different email."""
+    email = new_email()
+    backend.provision(email)
+    params = {"iss": backend.okta.url, "connection": backend.connection_id, "login_hint": "ada"}
+    r = browser.get(backend.url + "/startlogin?" + urlencode(params))
+    back = browser.okta_login(r, email)
+    assert browser.get(back.headers["location"]).headers["location"] == "/dashboard"
