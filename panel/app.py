@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import argparse
 import logging
-import logging.handlers
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
     from panel.auth.store import TokenStore
     from panel.controller import PanelController
     from panel.services import Services
@@ -63,10 +64,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(backend_flag: str | None) -> int:
+    from PySide6.QtCore import QThreadPool
     from PySide6.QtWidgets import QApplication
 
     from panel.qtcheck import refcount_problem
     from panel.settings import InvalidBackendUrl, PanelSettings
+    from panel.tasks import TaskRunner
     from panel.ui.main_window import MainWindow
 
     broken = refcount_problem()
@@ -74,25 +77,64 @@ def run(backend_flag: str | None) -> int:
         print(f"quickture-panel: {broken}", file=sys.stderr)
         return 3
     try:
-        settings = PanelSettings.load(backend_flag)
+        PanelSettings.check(backend_flag)
     except InvalidBackendUrl as exc:
         print(f"quickture-panel: {exc}", file=sys.stderr)
         return 2
-    _setup_logging(settings.log_dir)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Quickture")
     app.setOrganizationName("Quickture")
 
+    # First paint first: the window shows "Starting…" while httpx, Authlib, joserfc and the
+    # keychain backends load on the pool; then the controller takes over on the GUI thread.
     window = MainWindow()
-    store, problem = open_token_store()
-    controller = build_controller(window, settings, store, problem)
+    window.show_busy("Starting…")
     window.show()
-    controller.start()
-    log.info("panel started for %s", settings.backend_url)
+    runner = TaskRunner(QThreadPool.globalInstance())
+    started: list[PanelController] = []
+
+    def load(_report: object) -> tuple[PanelSettings, TokenStore, str | None]:
+        import panel.controller  # noqa: F401 (the heavy imports, off the GUI thread)
+
+        settings = PanelSettings.load(backend_flag)
+        _setup_logging(settings.log_dir)
+        return settings, *open_token_store()
+
+    def loaded(result: tuple[PanelSettings, TokenStore, str | None]) -> None:
+        settings, store, problem = result
+        controller = build_controller(window, settings, store, problem)
+        started.append(controller)
+        controller.start()
+        log.info("panel started for %s", settings.backend_url)
+
+    def failed(error: BaseException) -> None:
+        log.error("the panel could not start: %r", error)
+        print(f"quickture-panel: could not start: {error!r}", file=sys.stderr)
+        app.exit(4)
+
+    after_first_paint(window, lambda: runner.run(load, loaded, failed))
     code = app.exec()
-    controller.shutdown()
+    runner.wait()
+    for controller in started:
+        controller.shutdown()
     return int(code)
+
+
+def after_first_paint(window: QWidget, then: Callable[[], None]) -> None:
+    """Call ``then`` once, just after ``window`` has painted for the first time (so loading
+    the rest never competes with the first paint for the GIL)."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class _Watch(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+            if event.type() == QEvent.Type.Paint:
+                window.removeEventFilter(self)
+                QTimer.singleShot(0, then)
+            return False
+
+    watch = _Watch(window)
+    window.installEventFilter(watch)
 
 
 def build_controller(
@@ -147,6 +189,8 @@ def make_services(url: str, store: TokenStore, problem: str | None) -> Services:
 
 
 def _setup_logging(log_dir: Path) -> None:
+    import logging.handlers
+
     try:
         log_dir.mkdir(parents=True, exist_ok=True)
         handler: logging.Handler = logging.handlers.RotatingFileHandler(

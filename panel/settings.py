@@ -7,15 +7,11 @@ Logs go to the platform log directory. Nothing secret is ever written here.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from ipaddress import ip_address
 from pathlib import Path
 from urllib.parse import urlsplit
-
-import platformdirs
 
 __all__ = [
     "DEFAULT_BACKEND_URL",
@@ -49,6 +45,8 @@ class PanelSettings:
         config_dir: Path | None = None,
         log_dir: Path | None = None,
     ) -> PanelSettings:
+        import platformdirs  # here, not at the top: it is not needed for the first paint
+
         env = os.environ if environ is None else environ
         config_dir = config_dir or Path(platformdirs.user_config_dir("Quickture", "Quickture"))
         log_dir = log_dir or Path(platformdirs.user_log_dir("Quickture", "Quickture"))
@@ -58,6 +56,14 @@ class PanelSettings:
             if value:
                 return cls(normalise_backend_url(value), config_dir, log_dir, source)
         return cls(DEFAULT_BACKEND_URL, config_dir, log_dir, "default")
+
+    @staticmethod
+    def check(flag: str | None, environ: Mapping[str, str] | None = None) -> None:
+        """Validate the flag and the environment variable alone (cheap, before the window)."""
+        env = os.environ if environ is None else environ
+        for value in (flag, env.get(ENV_BACKEND, "").strip()):
+            if value:
+                normalise_backend_url(value)
 
     def with_backend(self, url: str) -> PanelSettings:
         return replace(self, backend_url=normalise_backend_url(url), backend_source="saved")
@@ -90,6 +96,8 @@ def normalise_backend_url(value: str) -> str:
 
 
 def save_backend_url(config_dir: Path, url: str) -> None:
+    import json
+
     config_dir.mkdir(parents=True, exist_ok=True)
     path = config_dir / "panel.json"
     tmp = path.with_suffix(".tmp")
@@ -98,6 +106,8 @@ def save_backend_url(config_dir: Path, url: str) -> None:
 
 
 def _read_saved(config_dir: Path) -> str | None:
+    import json
+
     try:
         data = json.loads((config_dir / "panel.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -107,6 +117,8 @@ def _read_saved(config_dir: Path) -> str | None:
 
 
 def _is_loopback(host: str) -> bool:
+    from ipaddress import ip_address
+
     if host == "localhost":
         return True
     try:
