@@ -18,7 +18,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from backend.domain.errors import NotFound
+from backend.domain.errors import DomainError, NotFound
 from backend.runtime import Runtime
 from backend.web import csrf, sessions
 from backend.web.pages import Pages
@@ -82,6 +82,8 @@ def page(pages: Pages, handler: GetHandler) -> GetHandler:
             return halt.response
         except NotFound as exc:
             return _not_found(pages, request, exc)
+        except DomainError as exc:
+            return _refused(pages, request, exc)
 
     return run
 
@@ -99,6 +101,8 @@ def form(rt: Runtime, pages: Pages, handler: PostHandler) -> Callable[[Request],
             return halt.response
         except NotFound as exc:
             return await run_in_threadpool(_not_found, pages, request, exc)
+        except DomainError as exc:
+            return await run_in_threadpool(_refused, pages, request, exc)
 
     run.__name__ = handler.__name__
     return run
@@ -125,4 +129,15 @@ def _not_found(pages: Pages, request: Request, exc: NotFound) -> Response:
         message="It does not exist in your organization, or it has just been deleted.",
         steps=["Go back to the list, reload it and try again."],
         retry_url="/dashboard",
+    )
+
+
+def _refused(pages: Pages, request: Request, exc: DomainError) -> Response:
+    """A rule of the service layer said no (a limit, a conflict, a bad value): say why."""
+    return pages.error(
+        request,
+        title="That did not work",
+        status=409,
+        message=str(exc),
+        steps=["Go back, correct it and try again."],
     )

@@ -24,8 +24,9 @@ AUDIT_FILTERS = {
     "connection.": "SSO connections",
     "scim_token.": "SCIM tokens",
     "user.": "Users (SCIM and admins)",
+    "group.": "Groups (SCIM)",
     "org.": "Organization and domains",
-    "admin.": "Admins and sign-ins",
+    "admin.": "Admins and password sign-ins",
 }
 ACTION_LABELS = {
     "org.create": "Created the organization",
@@ -45,6 +46,10 @@ ACTION_LABELS = {
     "user.deactivate": "Deactivated a user",
     "user.reactivate": "Reactivated a user",
     "user.delete": "Removed a user",
+    "user.sign_in": "Signed in with SSO",
+    "group.create": "Provisioned a group",
+    "group.update": "Updated a group",
+    "group.delete": "Removed a group",
 }
 STATUS_FILTERS = {"": None, "active": True, "inactive": False}
 
