@@ -11,7 +11,15 @@ document.addEventListener("click", async (event) => {
   try {
     await navigator.clipboard.writeText(text);
   } catch {
-    if (target.select) { target.select(); document.execCommand("copy"); }
+    // No async clipboard (a plain-http address): select and copy; a password field must show
+    // its text for a moment, or the browser copies nothing.
+    if (target.select) {
+      const hidden = target.type === "password";
+      if (hidden) target.type = "text";
+      target.select();
+      document.execCommand("copy");
+      if (hidden) target.type = "password";
+    }
   }
   const label = button.textContent;
   button.textContent = "Copied";

@@ -102,3 +102,26 @@ def test_unknown_token_endpoint_answer_is_a_warning(runtime):
     cid = make_connection(runtime, org, issuer=ISSUER)
     rep = report(runtime, cid, org, okta("temporarily_unavailable"))
     assert verdicts(rep)["Client ID and Client Secret"] == "warn"
+
+
+def test_gather_on_sqlite_and_postgresql(any_runtime):
+    org = make_org(any_runtime, "Acme", ("acme.test",))
+    cid = make_connection(any_runtime, org, issuer=ISSUER)
+    make_user(any_runtime, org, cid, "ada@acme.test", "Ada L")
+    make_user(any_runtime, org, cid, "bob@acme.test", "Bob M", active=False)
+    with any_runtime.db.write() as s:
+        for status in (200, 201):
+            s.add(
+                ScimRequest(
+                    connection_id=cid,
+                    token_prefix="qtscim_x",
+                    method="GET",
+                    path="/scim/v2/Users",
+                    status=status,
+                )
+            )
+    with any_runtime.db.read() as s:
+        facts = health.gather(any_runtime, s, cid, org)
+    assert (facts.users, facts.active_users) == (2, 1)
+    assert [r.status for r in facts.requests] == [201, 200]
+    assert facts.client_secret == "s3cret" and facts.domains == ("acme.test",)

@@ -127,3 +127,20 @@ def test_file_gone_missing_is_not_found(runtime, tmp_path):
         store.file_path(runtime, info.id)
     with pytest.raises(NotFound):
         store.file_path(runtime, "nope")
+
+
+def test_publish_and_latest_on_sqlite_and_postgresql(any_runtime, tmp_path):
+    src = _file(tmp_path, "a.zip", b"x" * 10)
+    first = store.publish(
+        any_runtime, product="avid", platform="windows", version="1", source=src, actor="cli"
+    )
+    second = store.publish(
+        any_runtime, product="avid", platform="windows", version="2", source=src, actor="cli"
+    )
+    with pytest.raises(Conflict):
+        store.publish(
+            any_runtime, product="avid", platform="windows", version="2", source=src, actor="cli"
+        )
+    with any_runtime.db.read() as s:
+        assert [r.id for r in store.latest(s)] == [second.id]
+        assert [r.id for r in store.list_releases(s)] == [second.id, first.id]
