@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 __all__ = ["TaskRunner"]
 
@@ -34,10 +34,11 @@ class _Relay(QObject):
         self._on_failed = on_failed
         self._on_progress = on_progress
         self._forget = forget
-        queued = Qt.ConnectionType.QueuedConnection
-        self.done.connect(self._deliver_done, queued)
-        self.failed.connect(self._deliver_failed, queued)
-        self.progress.connect(self._deliver_progress, queued)
+        # The relay lives on the GUI thread and the job emits from the pool, so these
+        # (automatic) connections are queued: the callbacks run on the GUI thread.
+        self.done.connect(self._deliver_done)
+        self.failed.connect(self._deliver_failed)
+        self.progress.connect(self._deliver_progress)
 
     def _deliver_done(self, value: object) -> None:
         self._forget(self)

@@ -12,7 +12,7 @@ __all__ = ["BusyView"]
 class BusyView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.message = label("", "Title", wrap=True)
+        self.message = label("", "Title", wrap=True, selectable=False)
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)
         self.progress.setTextVisible(False)

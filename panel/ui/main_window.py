@@ -2,24 +2,31 @@
 
 It knows nothing of HTTP or the keychain. It emits what the editor asks for
 (``sign_in_requested``...) and has a ``show_*`` slot for every state the wiring reports.
+
+Only the header and the "Starting…" view are built before the first paint; every other view
+(and the notice banner) is built, and its module imported, the first time it is needed, so
+the window appears as fast as a bare one.
 """
 
 from __future__ import annotations
 
 from enum import Enum
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QToolButton, QVBoxLayout, QWidget
 
 from panel.ui.busy_view import BusyView
-from panel.ui.notice_banner import NoticeBanner
-from panel.ui.settings_view import SettingsView
-from panel.ui.signed_in_view import SignedInView
-from panel.ui.signed_out_view import SignedOutView
-from panel.ui.signing_in_view import SigningInView
 from panel.ui.theme import style_sheet
 from panel.ui.viewmodels import Action, Notice, Profile
 from panel.ui.widgets import label
+
+if TYPE_CHECKING:
+    from panel.ui.notice_banner import NoticeBanner
+    from panel.ui.settings_view import SettingsView
+    from panel.ui.signed_in_view import SignedInView
+    from panel.ui.signed_out_view import SignedOutView
+    from panel.ui.signing_in_view import SigningInView
 
 __all__ = ["MainWindow", "State"]
 
@@ -52,12 +59,13 @@ class MainWindow(QWidget):
         self._backend_url = ""
         self._return_to = State.SIGNED_OUT
 
-        self.wordmark = label("QUICKTURE", "Wordmark")
-        self.status = label("", "Status")
+        self.wordmark = label("QUICKTURE", "Wordmark", selectable=False)
+        self.status = label("", "Status", selectable=False)
         self.settings_button = QToolButton()
         self.settings_button.setObjectName("Icon")
         self.settings_button.setText("⚙")
         self.settings_button.setToolTip("Settings")
+        self.settings_button.setEnabled(False)
         self.settings_button.clicked.connect(self.open_settings)
         header = QHBoxLayout()
         header.setSpacing(8)
@@ -66,39 +74,82 @@ class MainWindow(QWidget):
         header.addWidget(self.status)
         header.addWidget(self.settings_button)
 
-        self.notice = NoticeBanner()
-        self.notice.action_clicked.connect(self._on_notice_action)
-
         self.busy = BusyView()
-        self.signed_out = SignedOutView()
-        self.signed_out.sign_in_clicked.connect(self.sign_in_requested)
-        self.signed_out.change_backend_clicked.connect(self.open_settings)
-        self.signing_in = SigningInView()
-        self.signing_in.cancel_clicked.connect(self.cancel_requested)
-        self.signed_in = SignedInView()
-        self.signed_in.open_url_requested.connect(self.open_url_requested)
-        self.signed_in.sign_out_clicked.connect(self.sign_out_requested)
-        self.settings = SettingsView()
-        self.settings.save_requested.connect(self.backend_change_requested)
-        self.settings.cancelled.connect(self._close_settings)
-
         self.stack = QStackedWidget()
-        self._pages = {
-            State.BUSY: self.busy,
-            State.SIGNED_OUT: self.signed_out,
-            State.SIGNING_IN: self.signing_in,
-            State.SIGNED_IN: self.signed_in,
-            State.SETTINGS: self.settings,
-        }
-        for page in self._pages.values():
-            self.stack.addWidget(page)
+        self.stack.addWidget(self.busy)
+        self._pages: dict[State, QWidget] = {State.BUSY: self.busy}
+        self._notice: NoticeBanner | None = None
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(14, 12, 14, 14)
-        layout.setSpacing(12)
-        layout.addLayout(header)
-        layout.addWidget(self.notice)
-        layout.addWidget(self.stack, 1)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(14, 12, 14, 14)
+        self._layout.setSpacing(12)
+        self._layout.addLayout(header)
+        self._layout.addWidget(self.stack, 1)
+
+    # the views, built on first use -----------------------------------------------------------
+
+    @property
+    def notice(self) -> NoticeBanner:
+        if self._notice is None:
+            from panel.ui.notice_banner import NoticeBanner
+
+            self._notice = NoticeBanner()
+            self._notice.action_clicked.connect(self._on_notice_action)
+            self._layout.insertWidget(1, self._notice)
+        return self._notice
+
+    @property
+    def signed_out(self) -> SignedOutView:
+        return cast("SignedOutView", self._page(State.SIGNED_OUT))
+
+    @property
+    def signing_in(self) -> SigningInView:
+        return cast("SigningInView", self._page(State.SIGNING_IN))
+
+    @property
+    def signed_in(self) -> SignedInView:
+        return cast("SignedInView", self._page(State.SIGNED_IN))
+
+    @property
+    def settings(self) -> SettingsView:
+        return cast("SettingsView", self._page(State.SETTINGS))
+
+    def _page(self, state: State) -> QWidget:
+        page = self._pages.get(state)
+        if page is None:
+            page = self._build(state)
+            self._pages[state] = page
+            self.stack.addWidget(page)
+        return page
+
+    def _build(self, state: State) -> QWidget:
+        if state is State.SIGNED_OUT:
+            from panel.ui.signed_out_view import SignedOutView
+
+            signed_out = SignedOutView()
+            signed_out.sign_in_clicked.connect(self.sign_in_requested)
+            signed_out.change_backend_clicked.connect(self.open_settings)
+            return signed_out
+        if state is State.SIGNING_IN:
+            from panel.ui.signing_in_view import SigningInView
+
+            signing_in = SigningInView()
+            signing_in.cancel_clicked.connect(self.cancel_requested)
+            return signing_in
+        if state is State.SIGNED_IN:
+            from panel.ui.signed_in_view import SignedInView
+
+            signed_in = SignedInView()
+            signed_in.open_url_requested.connect(self.open_url_requested)
+            signed_in.sign_out_clicked.connect(self.sign_out_requested)
+            return signed_in
+        assert state is State.SETTINGS
+        from panel.ui.settings_view import SettingsView
+
+        settings = SettingsView()
+        settings.save_requested.connect(self.backend_change_requested)
+        settings.cancelled.connect(self._close_settings)
+        return settings
 
     @property
     def state(self) -> State:
@@ -116,7 +167,7 @@ class MainWindow(QWidget):
         self._go(State.SIGNED_OUT)
 
     def show_signing_in(self) -> None:
-        self.notice.dismiss()
+        self.clear_notice()
         self.signing_in.reset()
         self._go(State.SIGNING_IN)
 
@@ -131,8 +182,8 @@ class MainWindow(QWidget):
         self.notice.show_notice(notice)
 
     def clear_notice(self) -> None:
-        if self.notice.notice is not None:
-            self.notice.dismiss()
+        if self._notice is not None and self._notice.notice is not None:
+            self._notice.dismiss()
 
     def show_settings_error(self, message: str) -> None:
         self.settings.show_error(message)
@@ -166,7 +217,7 @@ class MainWindow(QWidget):
             self._return_to = state  # the editor is busy in Settings: go there when they leave
             return
         self._state = state
-        self.stack.setCurrentWidget(self._pages[state])
+        self.stack.setCurrentWidget(self._page(state))
         self.settings_button.setEnabled(state in (State.SIGNED_OUT, State.SIGNED_IN))
         signed_in = state is State.SIGNED_IN
         self.status.setText("● Signed in" if signed_in else "")

@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QWidget
 
 __all__ = ["button", "divider", "label"]
 
 
 def label(
-    text: str = "", role: str = "", *, wrap: bool = False, parent: QWidget | None = None
+    text: str = "",
+    role: str = "",
+    *,
+    wrap: bool = False,
+    selectable: bool = True,
+    parent: QWidget | None = None,
 ) -> QLabel:
+    """A label; ``selectable=False`` for chrome shown before the first paint, which must not
+    touch the ``Qt`` namespace (building it costs ~45 ms of start-up)."""
     widget = QLabel(text, parent)
     if role:
         widget.setObjectName(role)
     widget.setWordWrap(wrap)
-    widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if selectable:
+        from PySide6.QtCore import Qt
+
+        widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return widget
 
 
 def button(text: str, role: str = "", *, parent: QWidget | None = None) -> QPushButton:
+    from PySide6.QtCore import Qt
+
     widget = QPushButton(text, parent)
     if role:
         widget.setObjectName(role)
