@@ -131,11 +131,21 @@ class Demo:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def watch(self) -> Child | None:
-        """Wait until asked to stop; returns a child that died on its own meanwhile."""
+        """Wait until asked to stop; returns a child that died on its own meanwhile.
+
+        The panel closed by its user (exit 0) is not a failure: the backend side goes on."""
+        panel_closed = False
         while not self.stopping.wait(0.5):
             for child in self.children:
-                if child.proc.poll() is not None:
-                    return child
+                if child.proc.poll() is None:
+                    continue
+                if child.name == "panel" and child.proc.returncode == 0:
+                    if not panel_closed:
+                        say("the panel was closed; the backend side keeps running "
+                            "(Ctrl+C stops it)")  # fmt: skip
+                        panel_closed = True
+                    continue
+                return child
         return None
 
 
