@@ -151,8 +151,16 @@ def main() -> int:
         "panel_settled_ms": med(panel, "settled_s") * 1000,
         "panel_settled_rss_mb": med(panel, "settled_rss_mb"),
     }
-    time_ratio = figures["panel_first_paint_ms"] / figures["bare_first_paint_ms"]
-    rss_ratio = figures["panel_peak_rss_mb"] / figures["bare_peak_rss_mb"]
+    # each panel run against the bare run just before it, so load from other processes on
+    # the machine (which comes and goes) hits both sides of a ratio alike
+    time_ratio = statistics.median(
+        p["first_paint_s"] / b["first_paint_s"] for b, p in zip(bare, panel, strict=True)
+    )
+    rss_ratio = statistics.median(
+        p["peak_rss_mb"] / b["peak_rss_mb"] for b, p in zip(bare, panel, strict=True)
+    )
+    figures["bare_best_ms"] = min(r["first_paint_s"] for r in bare) * 1000
+    figures["panel_best_ms"] = min(r["first_paint_s"] for r in panel) * 1000
     ok = time_ratio <= 1.5 and rss_ratio <= 1.5
     print(json.dumps({**figures, "time_ratio": time_ratio, "rss_ratio": rss_ratio,
                       "runs": args.runs, "within_target": ok}, indent=2))  # fmt: skip
@@ -167,11 +175,12 @@ def _markdown(f: dict[str, float], time_ratio: float, rss_ratio: float, runs: in
     verdict = "within" if ok else "NOT within"
     return f"""# Panel start-up performance
 
-Measured by `benchmarks/panel_startup.py` ({runs} interleaved runs each, medians; every run a
-fresh Python process with `QT_QPA_PLATFORM=offscreen` and an empty HOME). Time is from just
-before the process is spawned to the window's first paint event, so it includes the
-interpreter's start; memory is the process's peak RSS at that moment. The "bare" window is a
-plain `QWidget` of the panel's size started the same way.
+Measured by `benchmarks/panel_startup.py` ({runs} interleaved pairs of runs, medians; the
+ratios are the medians of each pair's ratio). Every run is a fresh Python process with
+`QT_QPA_PLATFORM=offscreen` and an empty HOME. Time is from just before the process is
+spawned to the window's first paint event, so it includes the interpreter's start; memory is
+the process's peak RSS at that moment. The "bare" window is a plain `QWidget` of the panel's
+size started the same way.
 
 | | first paint | peak RSS |
 |---|---:|---:|
@@ -179,6 +188,9 @@ plain `QWidget` of the panel's size started the same way.
 | Quickture panel (`panel.app.main`) | {f["panel_first_paint_ms"]:.0f} ms \
 | {f["panel_peak_rss_mb"]:.1f} MB |
 | ratio (target <= 1.5x) | {time_ratio:.2f}x | {rss_ratio:.2f}x |
+
+Best of the runs (least disturbed by other load): bare {f["bare_best_ms"]:.0f} ms, panel
+{f["panel_best_ms"]:.0f} ms ({f["panel_best_ms"] / f["bare_best_ms"]:.2f}x).
 
 After the first paint the panel loads httpx, Authlib, joserfc and the keychain backends on a
 worker thread and shows its first real state (signed out, here) at
@@ -189,10 +201,15 @@ Result: {verdict} the 1.5x target on both.
 Machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()},
 Python {platform.python_version()}, PySide6 {PySide6.__version__}.
 
-How the panel stays close to a bare window: `panel.app` imports only argparse at module level;
-the window is built and shown before any network or keychain work, and the session restore
-runs on the thread pool after the first paint is queued. httpx, Authlib and joserfc are
-imported when the controller is built (they are needed for the first restore).
+How the panel stays close to a bare window: `panel.app` imports only argparse and logging at
+module level; `run()` checks the flag, builds the window with just its header and the
+"Starting…" view (the other views and the notice banner are built on first use, and nothing
+before the first paint touches PySide6's `Qt` namespace, whose creation alone costs ~45 ms
+here) and shows it. Only after the first paint event does a pool thread import httpx, Authlib
+and joserfc, read the saved settings and pick the keychain backend; the controller then takes
+over on the GUI thread and restores the session. The settled figure above is therefore the
+real cost of those libraries (mostly `cryptography`, `httpx` and `keyring`'s backend
+discovery), paid while the window is already on screen and responsive.
 
 Re-run: `.venv/bin/python benchmarks/panel_startup.py --markdown docs/performance-panel.md`
 """
