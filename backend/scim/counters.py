@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from backend.scim.sql import Query, Statement
 from backend.store.models import ScimCounter
 
 __all__ = ["groups", "next_seq", "removed", "users"]
@@ -16,26 +17,32 @@ __all__ = ["groups", "next_seq", "removed", "users"]
 Kind = Literal["user", "group"]
 
 
-def next_seq(session: Session, connection_id: str, kind: Kind) -> int:
-    """Count one more ``kind`` and return its ``seq``."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    count, seq = (
-        (ScimCounter.users, ScimCounter.user_seq)
-        if kind == "user"
-        else (ScimCounter.groups, ScimCounter.group_seq)
-    )
+def _upsert(dialect: str, kind: Kind) -> Statement:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    count, seq = (ScimCounter.users, ScimCounter.user_seq) if kind == "user" else (
+        ScimCounter.groups, ScimCounter.group_seq)  # fmt: skip
     first = {"users": 0, "groups": 0, "user_seq": 0, "group_seq": 0}
     first.update({count.key: 1, seq.key: 1})
-    stmt = (
+    return Statement(
         insert(ScimCounter)
-        .values(connection_id=connection_id, **first)
+        .values(connection_id=sa.bindparam("c"), **first)
         .on_conflict_do_update(
             index_elements=[ScimCounter.connection_id],
             set_={count.key: count + 1, seq.key: seq + 1},
         )
         .returning(seq)
     )
-    return int(session.execute(stmt).scalar_one())
+
+
+_UPSERTS: dict[tuple[str, Kind], Statement] = {
+    (d, k): _upsert(d, k) for d in ("sqlite", "postgresql") for k in ("user", "group")
+}
+
+
+def next_seq(session: Session, connection_id: str, kind: Kind) -> int:
+    """Count one more ``kind`` and return its ``seq``."""
+    dialect = "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
+    return int(_UPSERTS[dialect, kind].scalar(session, c=connection_id))
 
 
 def removed(session: Session, connection_id: str, kind: Kind) -> None:
@@ -47,13 +54,16 @@ def removed(session: Session, connection_id: str, kind: Kind) -> None:
     )
 
 
+_USERS = Query(
+    sa.select(ScimCounter.users, ScimCounter.user_seq).where(
+        ScimCounter.connection_id == sa.bindparam("c")
+    )
+)
+
+
 def users(session: Session, connection_id: str) -> tuple[int, int]:
     """(live users, last seq handed out)."""
-    row = session.execute(
-        sa.select(ScimCounter.users, ScimCounter.user_seq).where(
-            ScimCounter.connection_id == connection_id
-        )
-    ).first()
+    row = _USERS.first(session, c=connection_id)
     return (int(row[0]), int(row[1])) if row else (0, 0)
 
 

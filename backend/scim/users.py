@@ -14,19 +14,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from scim2_models.path import FilterNode
+from scim2_models.path import CompareOperator, Comparison, FilterNode
 from sqlalchemy.orm import Session
 
-from backend.domain import audit
 from backend.domain import users as user_service
 from backend.domain.scim_tokens import ScimAuth
-from backend.scim import counters, paging
+from backend.scim import audit, counters, paging
 from backend.scim.errors import PreconditionFailed, ResourceNotFound, Uniqueness
 from backend.scim.filter import USER_FIELDS, to_sql
 from backend.scim.patch import apply
 from backend.scim.quirks import PatchOperation, canonical_resource
-from backend.scim.resources import etag, user_columns, user_document
-from backend.scim.schema import ENTERPRISE_USER_ATTRS, USER_ATTRS
+from backend.scim.resources import USER_COLUMNS, etag, norm, user_columns, user_document
+from backend.scim.schema import CORE_USER, ENTERPRISE_USER_ATTRS, USER_ATTRS
+from backend.scim.sql import Query, Statement
 from backend.store.models import ScimUser
 from backend.store.models.base import new_id, utcnow
 
@@ -58,11 +58,23 @@ class Page:
     total: int
 
 
+_BY_ID = ROW.where(ScimUser.id == sa.bindparam("id"), ScimUser.connection_id == sa.bindparam("c"))
+_GET = Query(_BY_ID)
+_GET_FOR_UPDATE = Query(_BY_ID.with_for_update())
+_BY_USER_NAME = Query(
+    ROW.where(
+        ScimUser.connection_id == sa.bindparam("c"), ScimUser.user_name_norm == sa.bindparam("u")
+    )
+)
+_PAGE = Query(
+    ROW.where(ScimUser.connection_id == sa.bindparam("c"), ScimUser.seq > sa.bindparam("after"))
+    .order_by(ScimUser.seq)
+    .limit(sa.bindparam("lim"))
+)
+
+
 def _select_one(session: Session, auth: ScimAuth, user_id: str, *, lock: bool = False) -> Any:
-    q = ROW.where(ScimUser.id == user_id, ScimUser.connection_id == auth.connection_id)
-    if lock:
-        q = q.with_for_update()
-    row = session.execute(q).first()
+    row = (_GET_FOR_UPDATE if lock else _GET).first(session, id=user_id, c=auth.connection_id)
     if row is None:
         raise ResourceNotFound(f"no user with id {user_id!r}")
     return row
@@ -82,12 +94,45 @@ def _check_version(row: Any, if_match: str | None) -> None:
         )
 
 
-def _taken(session: Session, auth: ScimAuth, user_name_norm: str, but: str | None) -> bool:
-    q = sa.select(ScimUser.id).where(
-        ScimUser.connection_id == auth.connection_id, ScimUser.user_name_norm == user_name_norm
+_TAKEN = Statement(
+    sa.select(ScimUser.id).where(
+        ScimUser.connection_id == sa.bindparam("c"), ScimUser.user_name_norm == sa.bindparam("u")
     )
-    found = session.scalar(q)
+)
+_WRITABLE = (*USER_COLUMNS, "version", "last_modified")
+_INSERT = Statement(
+    sa.insert(ScimUser).values(
+        {
+            c: sa.bindparam(c, type_=ScimUser.__table__.c[c].type)
+            for c in (
+                "id",
+                "connection_id",
+                "org_id",
+                "seq",
+                "created_at",
+                "deactivated_at",
+                *_WRITABLE,
+            )
+        }
+    )
+)
+_UPDATE = Statement(
+    sa.update(ScimUser)
+    .where(ScimUser.id == sa.bindparam("uid"))
+    .values({c: sa.bindparam(c, type_=ScimUser.__table__.c[c].type) for c in _WRITABLE})
+)
+
+
+def _taken(session: Session, auth: ScimAuth, user_name_norm: str, but: str | None) -> bool:
+    found = _TAKEN.scalar(session, c=auth.connection_id, u=user_name_norm)
     return found is not None and found != but
+
+
+def _unique(session: Session, stmt: Statement, params: dict[str, Any], user_name: str) -> None:
+    try:
+        stmt.run(session, **params)
+    except session.get_bind().dialect.dbapi.IntegrityError:  # type: ignore[union-attr]
+        raise Uniqueness(f"a user with userName {user_name!r} already exists") from None
 
 
 def create(session: Session, auth: ScimAuth, body: Any) -> Any:
@@ -98,22 +143,10 @@ def create(session: Session, auth: ScimAuth, body: Any) -> Any:
     now = utcnow()
     user_id = new_id()
     seq = counters.next_seq(session, auth.connection_id, "user")
-    try:
-        session.execute(
-            sa.insert(ScimUser).values(
-                id=user_id,
-                connection_id=auth.connection_id,
-                org_id=auth.org_id,
-                seq=seq,
-                version=1,
-                created_at=now,
-                last_modified=now,
-                deactivated_at=None if cols["active"] else now,
-                **cols,
-            )
-        )
-    except sa.exc.IntegrityError:
-        raise Uniqueness(f"a user with userName {cols['user_name']!r} already exists") from None
+    params = dict(cols, id=user_id, connection_id=auth.connection_id, org_id=auth.org_id, seq=seq,
+                  version=1, created_at=now, last_modified=now,
+                  deactivated_at=None if cols["active"] else now)  # fmt: skip
+    _unique(session, _INSERT, params, cols["user_name"])
     audit.record(
         session,
         actor=auth.display_prefix,
@@ -152,14 +185,9 @@ def _store(session: Session, auth: ScimAuth, row: Any, doc: dict[str, Any]) -> A
     if "user_name" in changed and _taken(session, auth, cols["user_name_norm"], row.id):
         raise Uniqueness(f"a user with userName {cols['user_name']!r} already exists")
     if changed:
-        try:
-            session.execute(
-                sa.update(ScimUser)
-                .where(ScimUser.id == row.id)
-                .values(**cols, version=row.version + 1, last_modified=utcnow())
-            )
-        except sa.exc.IntegrityError:
-            raise Uniqueness(f"a user with userName {cols['user_name']!r} already exists") from None
+        params = dict(cols, uid=row.id, active=row.active, version=row.version + 1,
+                      last_modified=utcnow())  # fmt: skip
+        _unique(session, _UPDATE, params, cols["user_name"])
         audit.record(
             session,
             actor=auth.display_prefix,
@@ -195,6 +223,10 @@ def list_page(
     count: int,
     dialect: str,
 ) -> Page:
+    user_name = _user_name_eq(node)
+    if user_name is not None:  # Okta's lookup before every create: one indexed row
+        found = _BY_USER_NAME.all(session, c=auth.connection_id, u=norm(user_name))
+        return Page(rows=found[:count] if start_index == 1 else [], total=len(found))
     where = [ScimUser.connection_id == auth.connection_id]
     if node is not None:
         where.append(to_sql(node, USER_FIELDS, dialect=dialect))
@@ -209,9 +241,13 @@ def list_page(
         return Page(rows=(), total=total)
     key = (auth.connection_id, "user", filter_text, start_index)
     plan = paging.plan(cursors, key, start_index=start_index, dense=dense)
-    q = ROW.where(*where).order_by(ScimUser.seq).limit(count)
-    q = q.where(ScimUser.seq > plan.after) if plan.after is not None else q.offset(plan.offset)
-    rows = session.execute(q).all()
+    rows: Sequence[Any]
+    if node is None and plan.after is not None:
+        rows = _PAGE.all(session, c=auth.connection_id, after=plan.after, lim=count)
+    else:
+        q = ROW.where(*where).order_by(ScimUser.seq).limit(count)
+        q = q.where(ScimUser.seq > plan.after) if plan.after is not None else q.offset(plan.offset)
+        rows = session.execute(q).all()
     if rows and not dense:
         cursors.put(
             (auth.connection_id, "user", filter_text, start_index + len(rows)), rows[-1].seq
@@ -219,6 +255,19 @@ def list_page(
     if total is None:
         total = len(rows) if start_index == 1 and len(rows) < count else _count(session, where)
     return Page(rows=rows, total=total)
+
+
+def _user_name_eq(node: FilterNode | None) -> str | None:
+    if (
+        isinstance(node, Comparison)
+        and node.op == CompareOperator.eq
+        and isinstance(node.value, str)
+        and node.attr_path.attr.lower() == "username"
+        and node.attr_path.sub_attr is None
+        and (node.attr_path.uri is None or node.attr_path.uri.lower() == CORE_USER.lower())
+    ):
+        return node.value
+    return None
 
 
 def _count(session: Session, where: list[Any]) -> int:
