@@ -115,9 +115,9 @@ def run(backend_flag: str | None) -> int:
 
     after_first_paint(window, lambda: runner.run(load, loaded, failed))
     code = app.exec()
-    runner.wait()
     for controller in started:
-        controller.shutdown()
+        controller.shutdown()  # cancels a sign-in in progress, then waits for the pool
+    runner.wait()
     return int(code)
 
 

@@ -8,6 +8,7 @@ editor changed the backend or started over.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -66,7 +67,10 @@ class PanelController(QObject):
         self._save_backend = save_backend
         self._services = services_for(backend_url)
         self._generation = 0
-        self._pending: PendingSignIn | None = None
+        # sign-ins in progress, registered by the worker itself so that Cancel, a backend
+        # change and shutdown reach them even before the GUI thread has heard of them
+        self._live: set[PendingSignIn] = set()
+        self._live_lock = threading.Lock()
         self._cancel_wanted = False
         self._timer = QTimer(self)
         self._timer.setInterval(PROFILE_REFRESH_MS)
@@ -126,35 +130,40 @@ class PanelController(QObject):
         if self._window.state is State.SIGNING_IN:
             return
         gen = self._next_generation()
-        self._cancel_wanted = False
+        with self._live_lock:
+            self._cancel_wanted = False
         self._window.show_signing_in()
         services = self._services
 
         def work(report: Callable[[object], None]) -> Account:
             pending = services.auth.begin_sign_in()
-            report(pending)
-            pending.finish()
+            with self._live_lock:
+                self._live.add(pending)
+                if self._cancel_wanted or gen != self._generation:
+                    pending.cancel()
+            try:
+                report(pending)
+                pending.finish()
+            finally:
+                with self._live_lock:
+                    self._live.discard(pending)
             return services.account(self._platform)
 
         def progress(pending: object) -> None:
             assert isinstance(pending, PendingSignIn)
-            if gen != self._generation or self._cancel_wanted:
-                pending.cancel()
+            if gen != self._generation:
                 return
-            self._pending = pending
             self._window.set_sign_in_url(pending.url)
             self.sign_in_url_ready.emit(pending.url)
             if not self._open_url(pending.url):
                 log.warning("no browser could be opened for the sign-in link")
 
         def done(account: Account) -> None:
-            self._pending = None
             if gen != self._generation:
                 return
             self._show_account(account)
 
         def failed(error: BaseException) -> None:
-            self._pending = None
             if gen != self._generation:
                 return
             self._window.show_signed_out(self.backend_url)
@@ -167,9 +176,12 @@ class PanelController(QObject):
         self._runner.run(work, done, failed, progress)
 
     def cancel_sign_in(self) -> None:
-        self._cancel_wanted = True
-        if self._pending is not None:
-            self._pending.cancel()
+        """Cancel the sign-in in progress (also one whose link is not shown yet)."""
+        with self._live_lock:
+            self._cancel_wanted = True
+            live = list(self._live)
+        for pending in live:
+            pending.cancel()
 
     # signed in -------------------------------------------------------------------------------
 
@@ -231,8 +243,7 @@ class PanelController(QObject):
         if normalised == self.backend_url:
             self._window.close_settings()
             return
-        if self._pending is not None:
-            self._pending.cancel()
+        self.cancel_sign_in()
         self._timer.stop()
         try:
             self._save_backend(normalised)
@@ -249,8 +260,7 @@ class PanelController(QObject):
     def shutdown(self) -> None:
         self._next_generation()
         self._timer.stop()
-        if self._pending is not None:
-            self._pending.cancel()
+        self.cancel_sign_in()
         self._runner.wait()
         self._services.close()
 
