@@ -239,3 +239,19 @@ def test_change_backend_validates_then_saves(qtbot, make_panel):
     with qtbot.wait_signal(panel.controller.signed_out, timeout=TIMEOUT):
         panel.controller.sign_in()  # the fake answers as the issuer of another address
     assert panel.window.notice.notice.title == "This isn't a Quickture server"
+
+
+def test_quitting_mid_sign_in_cancels_it_and_frees_the_port(qtbot, make_panel):
+    import socket
+    import time
+    from urllib.parse import parse_qs, urlsplit
+
+    panel = make_panel(browser=None)  # the receiver would otherwise wait 10 s (tests' timeout)
+    with qtbot.wait_signal(panel.controller.sign_in_url_ready, timeout=TIMEOUT) as ready:
+        panel.controller.sign_in()
+    redirect = parse_qs(urlsplit(ready.args[0]).query)["redirect_uri"][0]
+    started = time.monotonic()
+    panel.controller.shutdown()
+    assert time.monotonic() - started < 5
+    with socket.socket() as s, pytest.raises(ConnectionRefusedError):
+        s.connect(("127.0.0.1", urlsplit(redirect).port))
