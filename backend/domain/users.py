@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from backend.domain import audit
 from backend.domain.errors import NotFound
+from backend.scim import audit as scim_audit
+from backend.scim.sql import Query, Statement
 from backend.store.models import BrowserSession, RefreshToken, ScimCounter, ScimUser
 from backend.store.models.base import utcnow
 
@@ -77,7 +80,7 @@ class UserPage:
         return self.offset + len(self.users) < self.total
 
 
-def user_info(row: ScimUser) -> UserInfo:
+def user_info(row: Any) -> UserInfo:
     return UserInfo(
         id=row.id,
         connection_id=row.connection_id,
@@ -169,39 +172,55 @@ def record_sign_in(session: Session, user_id: str) -> None:
     )
 
 
+_NOW = {"type_": ScimUser.last_modified.type}
+_REVOKE_TOKENS = Statement(
+    sa.update(RefreshToken)
+    .where(RefreshToken.user_id == sa.bindparam("uid"), RefreshToken.revoked_at.is_(None))
+    .values(revoked_at=sa.bindparam("now", **_NOW))
+)
+_REVOKE_SESSIONS = Statement(
+    sa.update(BrowserSession)
+    .where(BrowserSession.user_id == sa.bindparam("uid"), BrowserSession.revoked_at.is_(None))
+    .values(revoked_at=sa.bindparam("now", **_NOW))
+)
+_SET_ACTIVE = Statement(
+    sa.update(ScimUser)
+    .where(ScimUser.id == sa.bindparam("uid"), ScimUser.active != sa.bindparam("active"))
+    .values(active=sa.bindparam("active"), deactivated_at=sa.bindparam("gone", **_NOW),
+            version=ScimUser.version + 1, last_modified=sa.bindparam("now", **_NOW))
+)  # fmt: skip
+_ROW = Query(sa.select(*ScimUser.__table__.c).where(ScimUser.id == sa.bindparam("uid")))
+
+
 def revoke_access(session: Session, user_id: str) -> tuple[int, int]:
     """Revoke every live refresh token and browser session of the user (in the caller's
     transaction); returns how many of each."""
     now = utcnow()
-    tokens = session.execute(
-        sa.update(RefreshToken)
-        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    sessions = session.execute(
-        sa.update(BrowserSession)
-        .where(BrowserSession.user_id == user_id, BrowserSession.revoked_at.is_(None))
-        .values(revoked_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return tokens.rowcount, sessions.rowcount  # type: ignore[attr-defined]
+    tokens = _REVOKE_TOKENS.run(session, uid=user_id, now=now)
+    sessions = _REVOKE_SESSIONS.run(session, uid=user_id, now=now)
+    return tokens, sessions
+
+
+def _set_active(session: Session, user_id: str, active: bool, org_id: str | None) -> Any:
+    """Flip ``active`` (with precompiled statements: SCIM deactivates on its hot path)."""
+    row = _ROW.first(session, uid=user_id)
+    if row is None or (org_id is not None and row.org_id != org_id):
+        raise NotFound(f"no user with id {user_id!r}")
+    now = utcnow()
+    if _SET_ACTIVE.run(session, uid=user_id, active=active, now=now,
+                       gone=None if active else now):  # fmt: skip
+        session.expire_all()  # an ORM copy of the row, if any, is stale now
+        row = _ROW.first(session, uid=user_id)
+    return row
 
 
 def deactivate_user(
     session: Session, user_id: str, *, actor: str, org_id: str | None = None
 ) -> UserInfo:
     """``active = false``: keep the user, end its access now (tokens and sessions revoked)."""
-    row = _row(session, user_id, org_id)
-    if row.active:
-        now = utcnow()
-        row.active = False
-        row.deactivated_at = now
-        row.version += 1
-        row.last_modified = now
+    row = _set_active(session, user_id, False, org_id)
     tokens, sessions = revoke_access(session, row.id)
-    session.flush()
-    audit.record(
+    scim_audit.record(
         session, actor=actor, action="user.deactivate", target_type="user", target_id=row.id,
         org_id=row.org_id, connection_id=row.connection_id, user_name=row.user_name,
         refresh_tokens_revoked=tokens, sessions_revoked=sessions,
@@ -212,14 +231,10 @@ def deactivate_user(
 def reactivate_user(
     session: Session, user_id: str, *, actor: str, org_id: str | None = None
 ) -> UserInfo:
-    row = _row(session, user_id, org_id)
-    if not row.active:
-        row.active = True
-        row.deactivated_at = None
-        row.version += 1
-        row.last_modified = utcnow()
-        session.flush()
-        audit.record(
+    before = _ROW.first(session, uid=user_id)
+    row = _set_active(session, user_id, True, org_id)
+    if before is not None and not before.active:
+        scim_audit.record(
             session, actor=actor, action="user.reactivate", target_type="user",
             target_id=row.id, org_id=row.org_id, connection_id=row.connection_id,
             user_name=row.user_name,

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,6 +81,9 @@ class ScimApi:
         self.cursors = paging.Cursors()
         self.requests = RequestLog(rt.db)
         self.dialect = rt.db.engine.dialect.name
+        # SQLite has one writer at a time: queue this process's writers on a lock rather than
+        # on SQLite's busy handler, which sleeps in steps of up to 100 ms.
+        self._write_lock = threading.Lock() if self.dialect == "sqlite" else nullcontext()
         self._static: dict[str, Any] = {
             "ServiceProviderConfig": schema.service_provider_config(self.base),
             "ResourceTypes": schema.resource_types(self.base),
@@ -197,11 +202,18 @@ class ScimApi:
     def _run(self, handler: Handler, call: Call, write: bool) -> Result:
         if not call.token:
             raise Unauthorized("authenticate with the SCIM bearer token from the Dashboard")
-        with self.rt.db.write() if write else self.rt.db.read() as session:
-            call.auth = authenticate(session, call.token)
-            if call.auth is None:
-                raise Unauthorized("this SCIM token is not valid (deleted or mistyped?)")
-            return handler(session, call)
+        if not write:
+            with self.rt.db.read() as session:
+                return self._handle(session, handler, call)
+        with self._write_lock, self.rt.db.write() as session:
+            return self._handle(session, handler, call)
+
+    def _handle(self, session: Session, handler: Handler, call: Call) -> Result:
+        assert call.token is not None
+        call.auth = authenticate(session, call.token)
+        if call.auth is None:
+            raise Unauthorized("this SCIM token is not valid (deleted or mistyped?)")
+        return handler(session, call)
 
     def _discovery(self, kind: str) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:

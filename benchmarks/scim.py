@@ -1,0 +1,477 @@
+"""Benchmark: the SCIM server under an Okta-shaped workload, against two yardsticks.
+
+Each server runs as its own uvicorn process (one worker, uvloop, httptools) pinned to CPU 0;
+this load generator (asyncio on uvloop, raw HTTP/1.1 keep-alive, one connection per client
+worker) is pinned to CPU 1. Per phase it reports req/s, latency p50/p99 and, what a Python
+load generator cannot cap, the **server's CPU time per request** (utime + stime of the server
+process from ``/proc/<pid>/stat``, before and after the phase). Each phase runs ``--repeats``
+times; medians are quoted.
+
+Phases, at each population size (users are created up to the size, then):
+
+- ``create``: POST /Users with Okta's body, 16 concurrent clients (measured on the users that
+  grow the population to this size);
+- ``lookup``: GET /Users?filter=userName eq "..."&startIndex=1&count=100 (Okta's pre-create
+  check), random existing users;
+- ``get``: GET /Users/{id};
+- ``put``: PUT /Users/{id} with Okta's full body (Update User Attributes);
+- ``patch``: PATCH {"op":"replace","value":{"active":false}} (Deactivate Users), each user once;
+- ``import``: GET /Users?startIndex=..&count=100 through the whole population, one client
+  (Import Users); the first and the last page's latency are recorded.
+
+Servers: ``quickture`` (the real backend on SQLite, durable commits), ``scim2-server``
+(PyPI, in memory) and ``floor`` (bare Starlette, canned bodies). The yardsticks run at the
+sizes in ``--yardstick-sizes`` (default 1,000 and 10,000: building 100,000 users in
+scim2-server takes longer than the rest of the run).
+
+    .venv/bin/python benchmarks/scim.py [--sizes 1000,10000,100000] [--repeats 3]
+        [--out docs/performance-scim.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CLOCK = os.sysconf("SC_CLK_TCK")
+CONCURRENCY = 16
+READ_SAMPLE = 600
+WRITE_SAMPLE = 300
+USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
+PATCH_URN = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+
+
+def okta_user(i: int, given: str = "Test") -> dict[str, Any]:
+    login = f"user{i:06d}@okta.example.com"
+    return {
+        "schemas": [USER_URN], "userName": login,
+        "name": {"givenName": given, "familyName": f"User{i}"},
+        "emails": [{"primary": True, "value": login, "type": "work"}],
+        "displayName": f"{given} User{i}", "locale": "en-US",
+        "externalId": f"00u{i:017d}", "groups": [], "password": "1mz050nq", "active": True,
+    }  # fmt: skip
+
+
+# -- a minimal HTTP/1.1 client: the load generator must not be the bottleneck ----------------
+
+
+class Conn:
+    def __init__(self, host: str, port: int, headers: dict[str, str]) -> None:
+        self.host, self.port = host, port
+        self.extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        self.reader: asyncio.StreamReader
+        self.writer: asyncio.StreamWriter
+
+    async def open(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        sock = self.writer.get_extra_info("socket")
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    async def request(self, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
+        data = b"" if body is None else json.dumps(body).encode()
+        head = (f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{self.extra}"
+                f"Content-Length: {len(data)}\r\n")  # fmt: skip
+        if data:
+            head += "Content-Type: application/scim+json\r\n"
+        self.writer.write(head.encode() + b"\r\n" + data)
+        raw = await self.reader.readuntil(b"\r\n\r\n")
+        lines = raw.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        length = 0
+        chunked = False
+        for line in lines[1:]:
+            low = line.lower()
+            if low.startswith("content-length:"):
+                length = int(line[15:])
+            elif low.startswith("transfer-encoding:") and "chunked" in low:
+                chunked = True
+        if not chunked:
+            return status, await self.reader.readexactly(length) if length else b""
+        parts = []
+        while True:
+            size = int((await self.reader.readuntil(b"\r\n")).strip().split(b";")[0], 16)
+            parts.append(await self.reader.readexactly(size + 2))
+            if size == 0:
+                return status, b"".join(p[:-2] for p in parts)
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+# -- servers ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    name: str
+    factory: str
+    prefix: str
+    env: dict[str, str]
+    token: str = "none"
+    proc: subprocess.Popen[bytes] | None = None
+    port: int = 0
+
+    def start(self) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        cmd = ["taskset", "-c", "0", sys.executable, "-m", "uvicorn", "--factory", self.factory,
+               "--host", "127.0.0.1", "--port", str(self.port), "--loop", "uvloop",
+               "--http", "httptools", "--workers", "1", "--log-level", "warning",
+               "--no-access-log"]  # fmt: skip
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **self.env,
+                                     "PYTHONPATH": str(ROOT)},
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise RuntimeError(f"{self.name} did not start") from None
+                time.sleep(0.05)  # allow-sleep
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(20)
+
+    def cpu(self) -> float:
+        assert self.proc is not None
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK
+
+    def rss_mb(self) -> float:
+        assert self.proc is not None
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+
+def prepare_quickture(data_dir: Path) -> Server:
+    from cryptography.fernet import Fernet
+
+    from backend.domain import connections, orgs, scim_tokens
+    from backend.runtime import Runtime
+    from backend.settings import Settings
+
+    env = {"QUICKTURE_DATA_DIR": str(data_dir), "QUICKTURE_BASE_URL": "http://127.0.0.1:8000",
+           "QUICKTURE_SECRET_KEY": Fernet.generate_key().decode()}  # fmt: skip
+    rt = Runtime.open(Settings.from_env(env))
+    rt.db.migrate()
+    with rt.db.write() as s:
+        org = orgs.create_org(s, "Bench", ["bench.example.com"], actor="bench")
+        conn = connections.create_connection(s, rt.box, org_id=org.id, actor="bench",
+                                             issuer="https://bench.okta.com", client_id="c",
+                                             client_secret="s")  # fmt: skip
+        token = scim_tokens.create_token(s, conn.id, actor="bench").token
+    rt.close()
+    return Server("quickture", "benchmarks.scim_apps:quickture", "/scim/v2", env, token)
+
+
+# -- phases -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    requests: int
+    seconds: float
+    cpu: float
+    latencies: list[float]
+    errors: int
+    extra: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+    @property
+    def cpu_ms(self) -> float:
+        return self.cpu / self.requests * 1000
+
+    def pct(self, q: float) -> float:
+        data = sorted(self.latencies)
+        return data[min(len(data) - 1, int(q * len(data)))] * 1000
+
+
+Call = Callable[[Conn, int], Awaitable[int]]
+
+
+async def run_phase(server: Server, conns: list[Conn], n: int, call: Call,
+                    expect: tuple[int, ...]) -> Result:  # fmt: skip
+    latencies: list[float] = []
+    errors = 0
+    next_i = 0
+
+    async def worker(conn: Conn) -> None:
+        nonlocal next_i, errors
+        while next_i < n:
+            i = next_i
+            next_i += 1
+            t = time.perf_counter()
+            status = await call(conn, i)
+            latencies.append(time.perf_counter() - t)
+            if status not in expect:
+                errors += 1
+
+    cpu0, t0 = server.cpu(), time.perf_counter()
+    await asyncio.gather(*(worker(c) for c in conns))
+    seconds = time.perf_counter() - t0
+    await asyncio.sleep(1.2)  # the request log flushes after ~1 s: count it in this phase
+    return Result(n, seconds, server.cpu() - cpu0, latencies, errors)
+
+
+@dataclass
+class State:
+    server: Server
+    ids: list[str] = field(default_factory=list)
+    patched: int = 0
+
+
+async def create_users(st: State, conns: list[Conn], start: int, count: int) -> Result:
+    p = st.server.prefix
+    made: dict[int, str] = {}
+
+    async def call(conn: Conn, i: int) -> int:
+        status, body = await conn.request("POST", f"{p}/Users", okta_user(start + i))
+        if status == 201:
+            made[start + i] = json.loads(body)["id"]
+        return status
+
+    res = await run_phase(st.server, conns, count, call, (201,))
+    st.ids.extend(made[k] for k in sorted(made))  # ids[k] is user k: lookups and PUTs agree
+    return res
+
+
+async def phases(st: State, conns: list[Conn], size: int, repeats: int,
+                 rng: random.Random) -> dict[str, list[Result]]:  # fmt: skip
+    p = st.server.prefix
+    out: dict[str, list[Result]] = {}
+    reads = min(READ_SAMPLE, 5 * size)
+    writes = min(WRITE_SAMPLE, size // (repeats + 1))
+
+    async def lookup(conn: Conn, i: int) -> int:
+        k = rng.randrange(len(st.ids))
+        q = f'userName eq "user{k:06d}@okta.example.com"'.replace(" ", "%20").replace('"', "%22")
+        status, body = await conn.request("GET", f"{p}/Users?filter={q}&startIndex=1&count=100")
+        return status if b'"totalResults":1' in body.replace(b" ", b"") else 599
+
+    async def get(conn: Conn, i: int) -> int:
+        return (await conn.request("GET", f"{p}/Users/{rng.choice(st.ids)}"))[0]
+
+    async def put(conn: Conn, i: int) -> int:
+        k = rng.randrange(len(st.ids))
+        body = {**okta_user(k, given=f"Put{i}"), "id": st.ids[k]}
+        return (await conn.request("PUT", f"{p}/Users/{st.ids[k]}", body))[0]
+
+    async def patch(conn: Conn, i: int) -> int:
+        k = st.patched + i
+        op = {"schemas": [PATCH_URN], "Operations": [{"op": "replace",
+                                                      "value": {"active": False}}]}  # fmt: skip
+        return (await conn.request("PATCH", f"{p}/Users/{st.ids[-1 - k]}", op))[0]
+
+    for name, call, n, ok in (("lookup", lookup, reads, (200,)), ("get", get, reads, (200,)),
+                              ("put", put, writes, (200,)), ("patch", patch, writes, (200, 204))):  # fmt: skip
+        out[name] = []
+        for _ in range(repeats):
+            out[name].append(await run_phase(st.server, conns, n, call, ok))
+            if name == "patch":
+                st.patched += n
+    out["import"] = [await full_import(st, conns[0], size) for _ in range(repeats)]
+    return out
+
+
+async def full_import(st: State, conn: Conn, size: int) -> Result:
+    p = st.server.prefix
+    pages = (size + 99) // 100
+    latencies: list[float] = []
+    errors = 0
+    seen = 0
+    cpu0, t0 = st.server.cpu(), time.perf_counter()
+    for page in range(pages):
+        t = time.perf_counter()
+        status, body = await conn.request("GET", f"{p}/Users?startIndex={page * 100 + 1}&count=100")
+        latencies.append(time.perf_counter() - t)
+        if status != 200:
+            errors += 1
+        else:
+            seen += len(json.loads(body)["Resources"])
+    seconds = time.perf_counter() - t0
+    await asyncio.sleep(1.2)
+    res = Result(pages, seconds, st.server.cpu() - cpu0, latencies, errors)
+    res.extra = {"first_ms": latencies[0] * 1000, "last_ms": latencies[-1] * 1000,
+                 "first10_ms": statistics.median(latencies[:10]) * 1000,
+                 "last10_ms": statistics.median(latencies[-10:]) * 1000,
+                 "missing": float(size - seen) if st.server.name != "floor" else 0.0}  # fmt: skip
+    if res.extra["missing"]:
+        res.errors += 1
+    return res
+
+
+async def bench_server(server: Server, sizes: list[int], repeats: int) -> dict[str, Any]:
+    server.start()
+    report: dict[str, Any] = {"sizes": {}}
+    try:
+        headers = {"Authorization": f"Bearer {server.token}", "User-Agent": "Okta SCIM Client"}
+        conns = [Conn("127.0.0.1", server.port, headers) for _ in range(CONCURRENCY)]
+        await asyncio.gather(*(c.open() for c in conns))
+        st = State(server)
+        rng = random.Random(7)
+        have = 0
+        for size in sizes:
+            creates = []
+            step = (size - have + repeats - 1) // repeats
+            while have < size:
+                n = min(step, size - have)
+                creates.append(await create_users(st, conns, have, n))
+                have += n
+                print(f"  {server.name}: {have} users", file=sys.stderr, flush=True)
+            if server.name == "floor":
+                st.ids = [f"{i:032x}" for i in range(size)]
+            level = await phases(st, conns, size, repeats, rng)
+            level["create"] = creates
+            report["sizes"][size] = {"phases": level, "rss_mb": server.rss_mb()}
+            print(f"  {server.name}: {size} done", file=sys.stderr, flush=True)
+        for c in conns:
+            c.close()
+    finally:
+        server.stop()
+    return report
+
+
+# -- report -------------------------------------------------------------------------------------
+
+ORDER = ("create", "lookup", "get", "put", "patch", "import")
+
+
+def med(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def summarise(results: list[Result]) -> dict[str, float]:
+    return {
+        "rps": med([r.rps for r in results]),
+        "cpu_ms": med([r.cpu_ms for r in results]),
+        "p50": med([r.pct(0.5) for r in results]),
+        "p99": med([r.pct(0.99) for r in results]),
+        "errors": float(sum(r.errors for r in results)),
+        **{k: med([r.extra[k] for r in results]) for k in (results[0].extra if results else {})},
+    }
+
+
+def render(reports: dict[str, dict[str, Any]], args: argparse.Namespace, took: float) -> str:
+    lines = ["# SCIM performance", "",
+             f"Measured by `benchmarks/scim.py` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+             f" in {took / 60:.0f} minutes: {platform.processor() or platform.machine()}, "
+             f"{os.cpu_count()} cores, Linux {platform.release()}, Python {platform.python_version()}, "
+             f"SQLite (WAL, durable commits). Server pinned to CPU 0, load generator to CPU 1; "
+             f"{CONCURRENCY} client connections; medians of {args.repeats} repeats.", ""]  # fmt: skip
+    sums = {name: {size: {ph: summarise(res) for ph, res in data["phases"].items()}
+                   for size, data in rep["sizes"].items()} for name, rep in reports.items()}  # fmt: skip
+    for size in sorted({s for rep in sums.values() for s in rep}):
+        lines += [f"## {size:,} users", "",
+                  "| phase | server | req/s | p50 ms | p99 ms | server CPU ms/req | errors |",
+                  "|---|---|---:|---:|---:|---:|---:|"]  # fmt: skip
+        for ph in ORDER:
+            for name in reports:
+                s = sums[name].get(size, {}).get(ph)
+                if s is None:
+                    continue
+                unit = " (per page of 100)" if ph == "import" else ""
+                lines.append(f"| {ph}{unit} | {name} | {s['rps']:.0f} | {s['p50']:.2f} | "
+                             f"{s['p99']:.2f} | {s['cpu_ms']:.3f} | {s['errors']:.0f} |")  # fmt: skip
+        mem = ", ".join(f"{n} {reports[n]['sizes'][size]['rss_mb']:.0f} MB" for n in reports
+                        if size in reports[n]["sizes"])  # fmt: skip
+        lines += ["", f"Server memory (RSS) after this size: {mem}.", ""]
+    lines += ["## Ratios (server CPU per request)", ""]
+    q = sums.get("quickture", {})
+    for size in sorted(q):
+        for ph in ORDER:
+            parts = [f"**{ph}** at {size:,}: {q[size][ph]['cpu_ms']:.3f} ms"]
+            for other in ("floor", "scim2-server"):
+                o = sums.get(other, {}).get(size, {}).get(ph)
+                if o and o["cpu_ms"] > 0:
+                    parts.append(f"{q[size][ph]['cpu_ms'] / o['cpu_ms']:.2f}x {other}")
+            lines.append("- " + ", ".join(parts))
+    lines.append("")
+    if q:
+        big, small = max(q), min(q)
+        imp = q[big]["import"]
+        lines += [
+            f"- Import at {big:,}: first page {imp['first_ms']:.2f} ms, last page "
+            f"{imp['last_ms']:.2f} ms ({imp['last_ms'] / imp['first_ms']:.2f}x); medians of "
+            f"the first and last ten pages {imp['first10_ms']:.2f} / {imp['last10_ms']:.2f} ms "
+            f"({imp['last10_ms'] / imp['first10_ms']:.2f}x).",
+            f"- Lookup p50 at {big:,} vs {small:,}: {q[big]['lookup']['p50']:.2f} / "
+            f"{q[small]['lookup']['p50']:.2f} ms ({q[big]['lookup']['p50'] / q[small]['lookup']['p50']:.2f}x).",
+            f"- Memory at {big:,} vs {small:,}: {reports['quickture']['sizes'][big]['rss_mb']:.0f} / "
+            f"{reports['quickture']['sizes'][small]['rss_mb']:.0f} MB "
+            f"({reports['quickture']['sizes'][big]['rss_mb'] / reports['quickture']['sizes'][small]['rss_mb']:.2f}x).",
+            "",
+        ]  # fmt: skip
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", default="1000,10000,100000")
+    ap.add_argument("--yardstick-sizes", default="1000,10000")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--servers", default="quickture,scim2-server,floor")
+    ap.add_argument("--out", type=Path)
+    ap.add_argument("--json", type=Path, help="also write the raw summary as JSON")
+    args = ap.parse_args()
+    os.sched_setaffinity(0, {1})
+    import uvloop
+
+    sizes = [int(s) for s in args.sizes.split(",")]
+    ysizes = [int(s) for s in args.yardstick_sizes.split(",")]
+    t0 = time.monotonic()
+    reports: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="scim-bench-") as tmp:
+        for name in args.servers.split(","):
+            if name == "quickture":
+                server, run_sizes = prepare_quickture(Path(tmp) / "data"), sizes
+            elif name == "quickture-scim-only":
+                server = prepare_quickture(Path(tmp) / "data-scim")
+                server.name, server.factory = name, "benchmarks.scim_apps:quickture_scim_only"
+                run_sizes = ysizes
+            elif name == "scim2-server":
+                server = Server(name, "benchmarks.scim_apps:scim2_server", "/v2", {})
+                run_sizes = ysizes
+            else:
+                server = Server(name, "benchmarks.scim_apps:floor", "/scim/v2", {})
+                run_sizes = ysizes
+            print(f"{name} ...", file=sys.stderr, flush=True)
+            reports[name] = uvloop.run(bench_server(server, run_sizes, args.repeats))
+    if args.json:
+        args.json.write_text(json.dumps({n: {s: {ph: summarise(r) for ph, r in d["phases"].items()}
+                                             for s, d in rep["sizes"].items()}
+                                         for n, rep in reports.items()}, indent=1))  # fmt: skip
+    text = render(reports, args, time.monotonic() - t0)
+    print(text)
+    if args.out:
+        args.out.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
