@@ -53,6 +53,12 @@ class _Server(socketserver.ThreadingMixIn, HTTPServer):
         self.receiver = receiver
         super().__init__(("127.0.0.1", 0), _Handler)
 
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind would look up our FQDN (a DNS query that can stall): skip it.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name = "127.0.0.1"
+        self.server_port = int(self.server_address[1])
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
