@@ -20,7 +20,15 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-__all__ = ["CheckFailed", "Discovery", "ProbeResult", "check_jwks", "discover", "probe_client"]
+__all__ = [
+    "CheckFailed",
+    "Discovery",
+    "ProbeResult",
+    "check_jwks",
+    "check_settings",
+    "discover",
+    "probe_client",
+]
 
 TIMEOUT = httpx.Timeout(5.0)
 REQUIRED = ("authorization_endpoint", "token_endpoint", "jwks_uri")
@@ -119,6 +127,32 @@ def probe_client(
     if error in ("invalid_grant", "unauthorized_client"):
         return ProbeResult(True, error, description)
     return ProbeResult(None, error or f"HTTP {r.status_code}", description)
+
+
+def check_settings(
+    client: httpx.Client,
+    issuer: str,
+    client_id: str,
+    client_secret: str | None,
+    redirect_uri: str,
+) -> Discovery:
+    """What the wizard and the Manage page check before saving: discovery, and, when there is a
+    secret, that Okta does not reject the Client ID and Secret. Only a clear rejection stops the
+    save; an unclear or unreachable token endpoint is left to the health page."""
+    found = discover(client, issuer)
+    if client_secret:
+        try:
+            result = probe_client(
+                client, found.token_endpoint, client_id, client_secret, redirect_uri
+            )
+        except CheckFailed:
+            return found
+        if result.accepted is False:
+            raise CheckFailed(
+                "Okta rejected the Client ID or Client Secret. Copy both again from the "
+                "General tab of the Quickture app in Okta (Client Credentials)."
+            )
+    return found
 
 
 def _safe_endpoint(url: str) -> bool:

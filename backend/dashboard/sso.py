@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from backend.dashboard import health, oidc_check
 from backend.dashboard.access import admin, form, page
-from backend.dashboard.wizard import STATE_STEP, ClientFactory
+from backend.dashboard.wizard import STATE_STEP, ClientFactory, stored_secret
 from backend.domain import connections, scim_tokens
 from backend.domain.errors import Invalid, LimitReached, NotFound
 from backend.runtime import Runtime
@@ -92,9 +92,15 @@ def routes(rt: Runtime, pages: Pages, http: ClientFactory) -> list[Route]:
             issuer = connections.normalise_issuer(issuer_raw)
             if not client_id:
                 raise Invalid("The Client ID cannot be empty.")
-            if issuer != conn.issuer:
+            if issuer != conn.issuer or client_id != conn.client_id or secret:
                 with http() as client:
-                    oidc_check.discover(client, issuer)
+                    oidc_check.check_settings(
+                        client,
+                        issuer,
+                        client_id,
+                        secret or stored_secret(rt, cid),
+                        rt.settings.url("/login/callback"),
+                    )
         except (Invalid, oidc_check.CheckFailed) as exc:
             return manage_page(
                 request,

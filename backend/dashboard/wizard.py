@@ -24,6 +24,7 @@ from backend.dashboard.access import admin, form, page
 from backend.domain import connections, orgs, scim_tokens
 from backend.domain.errors import Conflict, Invalid, LimitReached
 from backend.runtime import Runtime
+from backend.store.secretbox import SecretBoxError
 from backend.web.pages import Pages
 from backend.web.sessions import SessionView
 
@@ -149,8 +150,15 @@ def routes(rt: Runtime, pages: Pages, http: ClientFactory) -> list[Route]:
                 raise Invalid("Enter the Client ID from the General tab of the Okta app.")
             if conn is None and not secret:
                 raise Invalid("Enter the Client Secret from the General tab of the Okta app.")
+            probe_secret = secret or (stored_secret(rt, conn.id) if conn is not None else None)
             with http() as client:
-                oidc_check.discover(client, issuer)
+                oidc_check.check_settings(
+                    client,
+                    issuer,
+                    values["client_id"],
+                    probe_secret,
+                    rt.settings.url("/login/callback"),
+                )
         except (Invalid, oidc_check.CheckFailed) as exc:
             return render(
                 request,
@@ -278,6 +286,14 @@ def routes(rt: Runtime, pages: Pages, http: ClientFactory) -> list[Route]:
         Route(p + "/{cid}/assign", page(pages, assign), methods=["GET"]),
         Route(p + "/{cid}/complete", form(rt, pages, complete), methods=["POST"]),
     ]
+
+
+def stored_secret(rt: Runtime, connection_id: str) -> str | None:
+    try:
+        with rt.db.read() as s:
+            return connections.reveal_client_secret(s, rt.box, connection_id)
+    except SecretBoxError:
+        return None
 
 
 def _reachable(domains: tuple[str, ...], conn: connections.ConnectionInfo | None) -> set[str]:

@@ -5,14 +5,13 @@ good secret from a bad one)."""
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Iterator
 
 import httpx
 import pytest
 import sqlalchemy as sa
 
-from backend.domain import scim_tokens
+from backend.domain import connections, scim_tokens
 from backend.store.models import ScimRequest, ScimToken
 from tests.backend.dashboard import browser as harness
 from tests.backend.dashboard.browser import (
@@ -34,11 +33,8 @@ context = harness.context
 
 @pytest.fixture
 def okta() -> Iterator[str]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # it imports authlib.jose
-        from oidc_provider_mock import run_server_in_thread
-    with run_server_in_thread(require_client_registration=True) as srv:
-        yield f"http://127.0.0.1:{srv.server_port}"
+    with harness.okta_mock(require_client_registration=True) as issuer:
+        yield issuer
 
 
 def scim_headers(token: str) -> dict[str, str]:
@@ -170,12 +166,22 @@ def test_health_is_green_with_okta_answering(server, context, okta):
     assert "POST /scim/v2/Users" in main and "PATCH /scim/v2/Users/" in main
     shot(page, "health-green")
 
-    # A wrong secret is told apart from a right one
+    # A wrong secret is told apart from a right one: Manage refuses to save it...
     page.goto(f"/dashboard/sso/{cid}")
     page.fill("#client_secret", "not-the-secret")
     page.click("text=Save changes")
-    page.wait_for_url("**?done=saved")
+    assert "Okta rejected the Client ID or Client Secret" in page.inner_text("[role=alert]")
+    with server.rt.db.read() as s:
+        assert (
+            connections.reveal_client_secret(s, server.rt.box, cid) == registered["client_secret"]
+        )
+    # ...and when it changes on Okta's side (here: in our database), the health page says so
+    with server.rt.db.write() as s:
+        connections.update_connection(
+            s, server.rt.box, cid, actor="test", client_secret="not-the-secret"
+        )
     page.goto(f"/dashboard/sso/{cid}/health")
     got = checks(page)
     assert got["Client ID and Client Secret"] == "Problem"
     assert "rejected the Client ID or Client Secret" in page.inner_text("main")
+    shot(page, "health-bad-secret")

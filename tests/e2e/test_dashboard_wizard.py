@@ -5,7 +5,6 @@ with the new token), and the page turning to "Okta connected" by itself."""
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Iterator
 
 import httpx
@@ -32,11 +31,8 @@ context = harness.context
 
 @pytest.fixture
 def okta() -> Iterator[str]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # it imports authlib.jose
-        from oidc_provider_mock import run_server_in_thread
-    with run_server_in_thread() as srv:
-        yield f"http://127.0.0.1:{srv.server_port}"
+    with harness.okta_mock() as issuer:
+        yield issuer
 
 
 def okta_calls_scim(server: Server, token: str) -> None:

@@ -5,7 +5,9 @@ screenshots under ``test-output/screenshots/``."""
 from __future__ import annotations
 
 import hashlib
+import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,6 +91,16 @@ def context(browser, server: Server) -> Iterator[object]:
         yield ctx
     finally:
         ctx.close()
+
+
+@contextmanager
+def okta_mock(*, require_client_registration: bool = False) -> Iterator[str]:
+    """``oidc-provider-mock`` on loopback as Okta's OpenID Provider; yields its issuer."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # it imports authlib.jose
+        from oidc_provider_mock import run_server_in_thread
+    with run_server_in_thread(require_client_registration=require_client_registration) as srv:
+        yield f"http://127.0.0.1:{srv.server_port}"
 
 
 def shot(page, name: str) -> Path:

@@ -111,3 +111,22 @@ async def test_third_token_is_refused_in_the_wizard(web, runtime):
         ).status_code == 200
     r = await web.post(f"/dashboard/setup/{conn.id}/scim/token", data={"csrf_token": token})
     assert r.status_code == 409 and "delete one of them first" in r.text
+
+
+async def test_oidc_is_not_saved_when_okta_rejects_the_secret(web, runtime, okta):
+    org, token = await _setup(web, runtime)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/token"):
+            return httpx.Response(401, json={"error": "invalid_client"})
+        return httpx.Response(200, json=discovery(ISSUER))
+
+    okta.handler = handler
+    form = {"csrf_token": token, "issuer": ISSUER, "client_id": "0oa1", "client_secret": "bad"}
+    r = await web.post("/dashboard/setup/oidc", data=form)
+    assert r.status_code == 400 and "Okta rejected the Client ID or Client Secret" in r.text
+    with runtime.db.read() as s:
+        assert connections.list_connections(s, org) == []
+    # An unclear answer from the token endpoint does not block the set-up
+    okta.handler = lambda r: httpx.Response(503) if r.url.path.endswith("/token") else handler(r)
+    assert (await web.post("/dashboard/setup/oidc", data=form)).status_code == 303
