@@ -85,6 +85,14 @@ class Conn:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     async def request(self, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
+        try:
+            return await self._request(method, path, body)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            self.close()  # the server closed an idle keep-alive connection: reopen, once
+            await self.open()
+            return await self._request(method, path, body)
+
+    async def _request(self, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
         data = b"" if body is None else json.dumps(body).encode()
         head = (f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{self.extra}"
                 f"Content-Length: {len(data)}\r\n")  # fmt: skip
@@ -135,7 +143,7 @@ class Server:
         cmd = ["taskset", "-c", "0", sys.executable, "-m", "uvicorn", "--factory", self.factory,
                "--host", "127.0.0.1", "--port", str(self.port), "--loop", "uvloop",
                "--http", "httptools", "--workers", "1", "--log-level", "warning",
-               "--no-access-log"]  # fmt: skip
+               "--no-access-log", "--timeout-keep-alive", "3600"]  # fmt: skip
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **self.env,
                                      "PYTHONPATH": str(ROOT)},
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip

@@ -50,6 +50,7 @@ class RequestLog:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._lock = threading.Lock()
+        self._flushing = threading.Lock()  # one flush at a time, so wait_idle() waits for it
         self._rows: list[LoggedRequest] = []
         self._touch: dict[str, tuple[ScimAuth, str]] = {}
         self._scheduled = False
@@ -88,6 +89,10 @@ class RequestLog:
 
     def flush(self) -> int:
         """Write what is buffered; returns how many requests it wrote."""
+        with self._flushing:
+            return self._flush()
+
+    def _flush(self) -> int:
         with self._lock:
             rows, self._rows = self._rows, []
             touch, self._touch = self._touch, {}

@@ -89,6 +89,7 @@ def scim_app(runtime: Runtime) -> Iterator[tuple[str, scim.ScimApi]]:
     api = scim.ScimApi(runtime)
     with serve_asgi(lambda _base: Starlette(routes=api.routes())) as base_url:
         yield base_url, api
+    api.requests.wait_idle()  # nothing left writing when the database closes
 
 
 @pytest.fixture

@@ -1,0 +1,48 @@
+"""The SCIM flows whose SQL differs by dialect (precompiled statements, upserts, row locks,
+uniqueness races, filters), run again on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from backend.runtime import Runtime
+from tests.backend.scim.test_auth import test_same_answers_as_the_domain_function
+from tests.backend.scim.test_http import (
+    test_concurrent_create_of_the_same_user_name,
+    test_errors_have_status_and_scim_type,
+    test_etags,
+)
+from tests.backend.scim.test_isolation import test_a_token_sees_and_touches_only_its_connection
+from tests.backend.scim.test_paging import test_import_after_deletions_and_with_a_filter
+from tests.backend.scim.test_replay_entra import test_group_lifecycle, test_user_lifecycle
+from tests.backend.scim.test_replay_okta import (
+    test_create_update_deactivate_reactivate,
+    test_push_groups,
+)
+from tests.conftest import make_settings
+
+pytestmark = pytest.mark.postgres
+
+__all__ = [
+    "test_a_token_sees_and_touches_only_its_connection",
+    "test_concurrent_create_of_the_same_user_name",
+    "test_create_update_deactivate_reactivate",
+    "test_errors_have_status_and_scim_type",
+    "test_etags",
+    "test_group_lifecycle",
+    "test_import_after_deletions_and_with_a_filter",
+    "test_push_groups",
+    "test_same_answers_as_the_domain_function",
+    "test_user_lifecycle",
+]
+
+
+@pytest.fixture
+def runtime(pg_url: str, tmp_path: Path) -> Iterator[Runtime]:
+    rt = Runtime.open(make_settings(tmp_path / "data", database_url=pg_url))
+    rt.db.migrate()
+    yield rt
+    rt.close()
