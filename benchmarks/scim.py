@@ -61,12 +61,17 @@ PATCH_URN = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 def okta_user(i: int, given: str = "Test") -> dict[str, Any]:
     login = f"user{i:06d}@okta.example.com"
     return {
-        "schemas": [USER_URN], "userName": login,
+        "schemas": [USER_URN],
+        "userName": login,
         "name": {"givenName": given, "familyName": f"User{i}"},
         "emails": [{"primary": True, "value": login, "type": "work"}],
-        "displayName": f"{given} User{i}", "locale": "en-US",
-        "externalId": f"00u{i:017d}", "groups": [], "password": "1mz050nq", "active": True,
-    }  # fmt: skip
+        "displayName": f"{given} User{i}",
+        "locale": "en-US",
+        "externalId": f"00u{i:017d}",
+        "groups": [],
+        "password": "1mz050nq",
+        "active": True,
+    }
 
 
 # -- a minimal HTTP/1.1 client: the load generator must not be the bottleneck ----------------
@@ -94,8 +99,10 @@ class Conn:
 
     async def _request(self, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
         data = b"" if body is None else json.dumps(body).encode()
-        head = (f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{self.extra}"
-                f"Content-Length: {len(data)}\r\n")  # fmt: skip
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{self.extra}"
+            f"Content-Length: {len(data)}\r\n"
+        )
         if data:
             head += "Content-Type: application/scim+json\r\n"
         self.writer.write(head.encode() + b"\r\n" + data)
@@ -140,13 +147,38 @@ class Server:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
-        cmd = ["taskset", "-c", "0", sys.executable, "-m", "uvicorn", "--factory", self.factory,
-               "--host", "127.0.0.1", "--port", str(self.port), "--loop", "uvloop",
-               "--http", "httptools", "--workers", "1", "--log-level", "warning",
-               "--no-access-log", "--timeout-keep-alive", "3600"]  # fmt: skip
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **self.env,
-                                     "PYTHONPATH": str(ROOT)},
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        cmd = [
+            "taskset",
+            "-c",
+            "0",
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            self.factory,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--workers",
+            "1",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            "--timeout-keep-alive",
+            "3600",
+        ]
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env={**os.environ, **self.env, "PYTHONPATH": str(ROOT)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -182,15 +214,24 @@ def prepare_quickture(data_dir: Path) -> Server:
     from backend.runtime import Runtime
     from backend.settings import Settings
 
-    env = {"QUICKTURE_DATA_DIR": str(data_dir), "QUICKTURE_BASE_URL": "http://127.0.0.1:8000",
-           "QUICKTURE_SECRET_KEY": Fernet.generate_key().decode()}  # fmt: skip
+    env = {
+        "QUICKTURE_DATA_DIR": str(data_dir),
+        "QUICKTURE_BASE_URL": "http://127.0.0.1:8000",
+        "QUICKTURE_SECRET_KEY": Fernet.generate_key().decode(),
+    }
     rt = Runtime.open(Settings.from_env(env))
     rt.db.migrate()
     with rt.db.write() as s:
         org = orgs.create_org(s, "Bench", ["bench.example.com"], actor="bench")
-        conn = connections.create_connection(s, rt.box, org_id=org.id, actor="bench",
-                                             issuer="https://bench.okta.com", client_id="c",
-                                             client_secret="s")  # fmt: skip
+        conn = connections.create_connection(
+            s,
+            rt.box,
+            org_id=org.id,
+            actor="bench",
+            issuer="https://bench.okta.com",
+            client_id="c",
+            client_secret="s",
+        )
         token = scim_tokens.create_token(s, conn.id, actor="bench").token
     rt.close()
     return Server("quickture", "benchmarks.scim_apps:quickture", "/scim/v2", env, token)
@@ -224,8 +265,9 @@ class Result:
 Call = Callable[[Conn, int], Awaitable[int]]
 
 
-async def run_phase(server: Server, conns: list[Conn], n: int, call: Call,
-                    expect: tuple[int, ...]) -> Result:  # fmt: skip
+async def run_phase(
+    server: Server, conns: list[Conn], n: int, call: Call, expect: tuple[int, ...]
+) -> Result:
     latencies: list[float] = []
     errors = 0
     next_i = 0
@@ -270,8 +312,9 @@ async def create_users(st: State, conns: list[Conn], start: int, count: int) -> 
     return res
 
 
-async def phases(st: State, conns: list[Conn], size: int, repeats: int,
-                 rng: random.Random) -> dict[str, list[Result]]:  # fmt: skip
+async def phases(
+    st: State, conns: list[Conn], size: int, repeats: int, rng: random.Random
+) -> dict[str, list[Result]]:
     p = st.server.prefix
     out: dict[str, list[Result]] = {}
     reads = min(READ_SAMPLE, 5 * size)
@@ -293,12 +336,15 @@ async def phases(st: State, conns: list[Conn], size: int, repeats: int,
 
     async def patch(conn: Conn, i: int) -> int:
         k = st.patched + i
-        op = {"schemas": [PATCH_URN], "Operations": [{"op": "replace",
-                                                      "value": {"active": False}}]}  # fmt: skip
+        op = {"schemas": [PATCH_URN], "Operations": [{"op": "replace", "value": {"active": False}}]}
         return (await conn.request("PATCH", f"{p}/Users/{st.ids[-1 - k]}", op))[0]
 
-    for name, call, n, ok in (("lookup", lookup, reads, (200,)), ("get", get, reads, (200,)),
-                              ("put", put, writes, (200,)), ("patch", patch, writes, (200, 204))):  # fmt: skip
+    for name, call, n, ok in (
+        ("lookup", lookup, reads, (200,)),
+        ("get", get, reads, (200,)),
+        ("put", put, writes, (200,)),
+        ("patch", patch, writes, (200, 204)),
+    ):
         out[name] = []
         for _ in range(repeats):
             out[name].append(await run_phase(st.server, conns, n, call, ok))
@@ -326,10 +372,13 @@ async def full_import(st: State, conn: Conn, size: int) -> Result:
     seconds = time.perf_counter() - t0
     await asyncio.sleep(1.2)
     res = Result(pages, seconds, st.server.cpu() - cpu0, latencies, errors)
-    res.extra = {"first_ms": latencies[0] * 1000, "last_ms": latencies[-1] * 1000,
-                 "first10_ms": statistics.median(latencies[:10]) * 1000,
-                 "last10_ms": statistics.median(latencies[-10:]) * 1000,
-                 "missing": float(size - seen) if st.server.name != "floor" else 0.0}  # fmt: skip
+    res.extra = {
+        "first_ms": latencies[0] * 1000,
+        "last_ms": latencies[-1] * 1000,
+        "first10_ms": statistics.median(latencies[:10]) * 1000,
+        "last10_ms": statistics.median(latencies[-10:]) * 1000,
+        "missing": float(size - seen) if st.server.name != "floor" else 0.0,
+    }
     if res.extra["missing"]:
         res.errors += 1
     return res
@@ -387,28 +436,45 @@ def summarise(results: list[Result]) -> dict[str, float]:
 
 
 def render(reports: dict[str, dict[str, Any]], args: argparse.Namespace, took: float) -> str:
-    lines = ["# SCIM performance", "",
-             f"Measured by `benchmarks/scim.py` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
-             f" in {took / 60:.0f} minutes: {platform.processor() or platform.machine()}, "
-             f"{os.cpu_count()} cores, Linux {platform.release()}, Python {platform.python_version()}, "
-             f"SQLite (WAL, durable commits). Server pinned to CPU 0, load generator to CPU 1; "
-             f"{CONCURRENCY} client connections; medians of {args.repeats} repeats.", ""]  # fmt: skip
-    sums = {name: {size: {ph: summarise(res) for ph, res in data["phases"].items()}
-                   for size, data in rep["sizes"].items()} for name, rep in reports.items()}  # fmt: skip
+    lines = [
+        "# SCIM performance",
+        "",
+        f"Measured by `benchmarks/scim.py` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+        f" in {took / 60:.0f} minutes: {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores, Linux {platform.release()}, Python {platform.python_version()}, "
+        f"SQLite (WAL, durable commits). Server pinned to CPU 0, load generator to CPU 1; "
+        f"{CONCURRENCY} client connections; medians of {args.repeats} repeats.",
+        "",
+    ]
+    sums = {
+        name: {
+            size: {ph: summarise(res) for ph, res in data["phases"].items()}
+            for size, data in rep["sizes"].items()
+        }
+        for name, rep in reports.items()
+    }
     for size in sorted({s for rep in sums.values() for s in rep}):
-        lines += [f"## {size:,} users", "",
-                  "| phase | server | req/s | p50 ms | p99 ms | server CPU ms/req | errors |",
-                  "|---|---|---:|---:|---:|---:|---:|"]  # fmt: skip
+        lines += [
+            f"## {size:,} users",
+            "",
+            "| phase | server | req/s | p50 ms | p99 ms | server CPU ms/req | errors |",
+            "|---|---|---:|---:|---:|---:|---:|",
+        ]
         for ph in ORDER:
             for name in reports:
                 s = sums[name].get(size, {}).get(ph)
                 if s is None:
                     continue
                 unit = " (per page of 100)" if ph == "import" else ""
-                lines.append(f"| {ph}{unit} | {name} | {s['rps']:.0f} | {s['p50']:.2f} | "
-                             f"{s['p99']:.2f} | {s['cpu_ms']:.3f} | {s['errors']:.0f} |")  # fmt: skip
-        mem = ", ".join(f"{n} {reports[n]['sizes'][size]['rss_mb']:.0f} MB" for n in reports
-                        if size in reports[n]["sizes"])  # fmt: skip
+                lines.append(
+                    f"| {ph}{unit} | {name} | {s['rps']:.0f} | {s['p50']:.2f} | "
+                    f"{s['p99']:.2f} | {s['cpu_ms']:.3f} | {s['errors']:.0f} |"
+                )
+        mem = ", ".join(
+            f"{n} {reports[n]['sizes'][size]['rss_mb']:.0f} MB"
+            for n in reports
+            if size in reports[n]["sizes"]
+        )
         lines += ["", f"Server memory (RSS) after this size: {mem}.", ""]
     lines += ["## Ratios (server CPU per request)", ""]
     q = sums.get("quickture", {})
@@ -424,18 +490,20 @@ def render(reports: dict[str, dict[str, Any]], args: argparse.Namespace, took: f
     if q:
         big, small = max(q), min(q)
         imp = q[big]["import"]
+        lk_big, lk_small = q[big]["lookup"]["p50"], q[small]["lookup"]["p50"]
+        mem_big = reports["quickture"]["sizes"][big]["rss_mb"]
+        mem_small = reports["quickture"]["sizes"][small]["rss_mb"]
         lines += [
             f"- Import at {big:,}: first page {imp['first_ms']:.2f} ms, last page "
             f"{imp['last_ms']:.2f} ms ({imp['last_ms'] / imp['first_ms']:.2f}x); medians of "
             f"the first and last ten pages {imp['first10_ms']:.2f} / {imp['last10_ms']:.2f} ms "
             f"({imp['last10_ms'] / imp['first10_ms']:.2f}x).",
-            f"- Lookup p50 at {big:,} vs {small:,}: {q[big]['lookup']['p50']:.2f} / "
-            f"{q[small]['lookup']['p50']:.2f} ms ({q[big]['lookup']['p50'] / q[small]['lookup']['p50']:.2f}x).",
-            f"- Memory at {big:,} vs {small:,}: {reports['quickture']['sizes'][big]['rss_mb']:.0f} / "
-            f"{reports['quickture']['sizes'][small]['rss_mb']:.0f} MB "
-            f"({reports['quickture']['sizes'][big]['rss_mb'] / reports['quickture']['sizes'][small]['rss_mb']:.2f}x).",
+            f"- Lookup p50 at {big:,} vs {small:,}: {lk_big:.2f} / {lk_small:.2f} ms "
+            f"({lk_big / lk_small:.2f}x).",
+            f"- Memory at {big:,} vs {small:,}: {mem_big:.0f} / {mem_small:.0f} MB "
+            f"({mem_big / mem_small:.2f}x).",
             "",
-        ]  # fmt: skip
+        ]
     return "\n".join(lines)
 
 
@@ -472,9 +540,18 @@ def main() -> None:
             print(f"{name} ...", file=sys.stderr, flush=True)
             reports[name] = uvloop.run(bench_server(server, run_sizes, args.repeats))
     if args.json:
-        args.json.write_text(json.dumps({n: {s: {ph: summarise(r) for ph, r in d["phases"].items()}
-                                             for s, d in rep["sizes"].items()}
-                                         for n, rep in reports.items()}, indent=1))  # fmt: skip
+        args.json.write_text(
+            json.dumps(
+                {
+                    n: {
+                        s: {ph: summarise(r) for ph, r in d["phases"].items()}
+                        for s, d in rep["sizes"].items()
+                    }
+                    for n, rep in reports.items()
+                },
+                indent=1,
+            )
+        )
     text = render(reports, args, time.monotonic() - t0)
     print(text)
     if args.out:
