@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import httpx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from backend.scim.http import MAX_BODY
 from tests.backend.scim.conftest import SCIM_JSON, Scim
@@ -228,3 +230,48 @@ def test_count_is_capped_and_zero_counts(client: Scim) -> None:
     assert r["itemsPerPage"] == 3 and r["startIndex"] == 1
     r = client.get("/Users", params={"filter": 'userName sw "u"', "count": 2, "startIndex": 2})
     assert r.json()["totalResults"] == 3 and r.json()["itemsPerPage"] == 2
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda kids: (
+        st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=8), kids, max_size=4)
+    ),
+    max_leaves=10,
+)
+_user_keys = st.sampled_from(
+    [
+        "userName",
+        "name",
+        "emails",
+        "active",
+        "displayName",
+        "locale",
+        "externalId",
+        "password",
+        "groups",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+        "id",
+        "meta",
+        "schemas",
+    ]
+)
+_bodies = st.one_of(_json, st.dictionaries(_user_keys, _json, max_size=6))
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(create=_bodies, patch=_bodies, filt=st.text(max_size=30))
+def test_random_input_is_never_a_server_error(
+    client: Scim, create: object, patch: object, filt: str
+) -> None:
+    if "probe" not in client.tenant.__dict__:  # one user for every example
+        client.tenant.__dict__["probe"] = client.create_user("probe@acme.test")["id"]
+    uid = client.tenant.__dict__["probe"]
+    assert client.post("/Users", create).status_code < 500
+    assert client.put(f"/Users/{uid}", create).status_code < 500
+    assert client.patch(f"/Users/{uid}", patch).status_code < 500
+    assert client.patch(f"/Users/{uid}", {"Operations": [patch]}).status_code < 500
+    assert client.post("/Groups", create).status_code < 500
+    assert client.get("/Users", params={"filter": filt}).status_code < 500
