@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Mount
+from starlette.responses import RedirectResponse
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from backend import health, observability, scim, sso
@@ -22,6 +23,7 @@ __all__ = ["app_from_env", "create_app"]
 def create_app(rt: Runtime) -> Starlette:
     pages = Pages(rt)
     routes = [
+        Route("/", lambda request: RedirectResponse("/dashboard", status_code=303)),
         *health.routes(rt),
         *observability.routes(rt),
         *sso.routes(rt),

@@ -20,3 +20,9 @@ def test_healthz_503_when_the_database_is_down(tmp_path):
         r = httpx.get(base + "/healthz")
     assert r.status_code == 503
     assert r.json()["status"] == "unavailable" and "Traceback" not in r.text
+
+
+def test_root_leads_to_the_dashboard(runtime):
+    with serve_asgi(lambda base: create_app(runtime)) as base:
+        r = httpx.get(base + "/")
+    assert r.status_code == 303 and r.headers["location"] == "/dashboard"
