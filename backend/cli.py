@@ -107,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--client-id", required=True)
     p = command("list", _connection_list, "list connections", con)
     p.add_argument("--org")
+    p = command("complete", _connection_complete, "mark a connection's setup complete, so its "
+                "users can sign in (the SSO Setup Wizard's Complete Setup)", con)  # fmt: skip
+    p.add_argument("id", metavar="CONNECTION_ID")
     p = command("delete", _connection_delete, "delete a connection and its provisioned users", con)
     p.add_argument("id", metavar="CONNECTION_ID")
 
@@ -194,6 +197,11 @@ def _connection_create(rt: Runtime, args: argparse.Namespace) -> dict[str, Any]:
 def _connection_list(rt: Runtime, args: argparse.Namespace) -> dict[str, Any]:
     with rt.db.read() as s:
         return {"connections": [_obj(c) for c in connections.list_connections(s, args.org)]}
+
+
+def _connection_complete(rt: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    with rt.db.write() as s:
+        return _obj(connections.set_setup_state(s, args.id, "complete", actor=CLI_ACTOR))
 
 
 def _connection_delete(rt: Runtime, args: argparse.Namespace) -> dict[str, Any]:

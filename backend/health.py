@@ -1,4 +1,4 @@
-"""``/healthz``: 200 when the database answers and its schema is current, 503 otherwise."""
+"""``/healthz``: 200 when the database answers, 503 when it does not (for load balancers)."""
 
 from __future__ import annotations
 

@@ -79,6 +79,8 @@ def test_whole_admin_story(cli, tmp_path):
     )
     assert conn["id"].startswith("conn_") and conn["issuer"] == "https://acme.okta.com"
     assert "shh-secret" not in json.dumps(conn)
+    assert conn["setup_state"] == "oidc"
+    assert cli.json("connection", "complete", conn["id"])["setup_state"] == "complete"
     listed = cli.json("connection", "list")["connections"]
     assert [c["id"] for c in listed] == [conn["id"]]
 
