@@ -59,12 +59,17 @@ def test_requests_are_logged_and_the_token_touched(
 
 
 def test_the_log_keeps_the_newest_rows(
-    client: Scim, runtime: Runtime, scim_app: tuple[str, ScimApi]
+    client: Scim, runtime: Runtime, scim_app: tuple[str, ScimApi], monkeypatch
 ) -> None:
+    monkeypatch.setattr(requestlog, "KEEP", 12)
     api = scim_app[1]
-    for _ in range(requestlog.KEEP + 30):
-        client.get("/Users", params={"count": 0})
+    for i in range(20):
+        client.get("/Users", params={"count": 0, "startIndex": i + 1})
     api.requests.wait_idle()
     with runtime.db.read() as s:
-        n = s.scalar(sa.select(sa.func.count()).select_from(ScimRequest))
-    assert n == requestlog.KEEP
+        kept = s.scalars(sa.select(ScimRequest.id).order_by(ScimRequest.id)).all()
+        paths = s.scalars(sa.select(ScimRequest.path)).all()
+    assert len(kept) == 12 and len(paths) == 12
+    with runtime.db.read() as s:
+        newest = s.scalar(sa.select(sa.func.max(ScimRequest.id)))
+    assert kept[-1] == newest and kept[0] == newest - 11  # the newest twelve, not any twelve
