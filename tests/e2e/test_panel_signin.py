@@ -46,11 +46,6 @@ OKTA_CLIENT_SECRET = "okta-secret-for-the-panel-e2e"
 SCIM_JSON = "application/scim+json"
 
 pytestmark = [
-    # oidc-provider-mock runs in this process and uses Authlib APIs Authlib now deprecates
-    pytest.mark.filterwarnings(
-        "ignore:authlib.jose module is deprecated:authlib.deprecate.AuthlibDeprecationWarning"
-    ),
-    pytest.mark.filterwarnings("ignore:get_jwt_config:DeprecationWarning"),
     # Qt's offscreen platform cannot propagate size hints; other Qt warnings still fail
     pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)"),
 ]

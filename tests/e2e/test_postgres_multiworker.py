@@ -33,9 +33,6 @@ from tests.e2e.test_demo import metric, panel_sign_in
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.slow,
-    # the mock provider runs in this process and uses deprecated Authlib APIs
-    pytest.mark.filterwarnings("ignore::authlib.deprecate.AuthlibDeprecationWarning"),
-    pytest.mark.filterwarnings("ignore:get_jwt_config:DeprecationWarning"),
 ]
 
 ROOT = Path(__file__).resolve().parents[2]

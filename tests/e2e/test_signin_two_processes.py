@@ -24,7 +24,6 @@ from backend.domain import connections, orgs
 from backend.runtime import Runtime
 from backend.settings import Settings
 from tests.backend.sso.kit import (
-    MOCK_PROVIDER_WARNINGS,
     OKTA_CLIENT_ID,
     OKTA_CLIENT_SECRET,
     Backend,
@@ -35,7 +34,7 @@ from tests.backend.sso.kit import (
 )
 from tests.helpers.servers import bind_loopback
 
-pytestmark = [pytest.mark.slow, *(pytest.mark.filterwarnings(w) for w in MOCK_PROVIDER_WARNINGS)]
+pytestmark = [pytest.mark.slow]
 
 EXE = str(Path(sys.executable).with_name("quickture-backend"))
 

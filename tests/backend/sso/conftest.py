@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.backend.sso.kit import (
-    MOCK_PROVIDER_WARNINGS,
     Backend,
     Browser,
     MockOkta,
     mock_okta,
     running_backend,
 )
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(item.path).parents:
-            for spec in MOCK_PROVIDER_WARNINGS:
-                item.add_marker(pytest.mark.filterwarnings(spec))
 
 
 @pytest.fixture(scope="module")

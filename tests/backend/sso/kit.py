@@ -371,11 +371,3 @@ class Panel:
         return get(
             self.base_url + "/api/v1/me", headers={"Authorization": f"Bearer {access_token}"}
         )
-
-
-# The mock provider is built on Authlib APIs that Authlib now deprecates; it runs in a thread of
-# this process, so its warnings would fail our tests (filterwarnings = error). Ignore only those.
-MOCK_PROVIDER_WARNINGS = [
-    "ignore:authlib.jose module is deprecated:authlib.deprecate.AuthlibDeprecationWarning",
-    "ignore:get_jwt_config:DeprecationWarning",
-]
