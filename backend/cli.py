@@ -28,7 +28,6 @@ from backend.store.secretbox import SecretBoxError
 __all__ = ["main"]
 
 Handler = Callable[[Runtime, argparse.Namespace], dict[str, Any]]
-_extra_commands: list[Callable[[argparse._SubParsersAction[Any]], None]] = []
 
 
 class CliError(Exception):
@@ -135,14 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     from backend.ops.commands import add_commands as add_ops_commands  # backup, key rotation
 
     add_ops_commands(sub)
-    for add in _extra_commands:
-        add(sub)
     return parser
 
-
-def extra_command(add: Callable[[argparse._SubParsersAction[Any]], None]) -> None:
-    """Let another module (releases, backup) contribute a subcommand."""
-    _extra_commands.append(add)
 
 
 # -- handlers ---------------------------------------------------------------------------------

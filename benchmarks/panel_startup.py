@@ -9,7 +9,7 @@ include the interpreter's start. Memory is the child's peak RSS at that moment.
 The panel child runs the real entry point (``panel.app.main``); only ``QApplication.exec`` is
 replaced by "process events until the first paint, then quit".
 
-    .venv/bin/python benchmarks/panel_startup.py [--runs 7] [--markdown docs/performance-panel.md]
+    .venv/bin/python benchmarks/panel_startup.py [--runs 7] [--markdown /tmp/performance-panel.md]
 """
 
 from __future__ import annotations
@@ -211,7 +211,7 @@ over on the GUI thread and restores the session. The settled figure above is the
 real cost of those libraries (mostly `cryptography`, `httpx` and `keyring`'s backend
 discovery), paid while the window is already on screen and responsive.
 
-Re-run: `.venv/bin/python benchmarks/panel_startup.py --markdown docs/performance-panel.md`
+Re-run: `.venv/bin/python benchmarks/panel_startup.py --markdown /tmp/performance-panel.md`
 """
 
 

@@ -25,7 +25,7 @@ sizes in ``--yardstick-sizes`` (default 1,000 and 10,000: building 100,000 users
 scim2-server takes longer than the rest of the run).
 
     .venv/bin/python benchmarks/scim.py [--sizes 1000,10000,100000] [--repeats 3]
-        [--out docs/performance-scim.md]
+        [--out /tmp/performance-scim.md]
 """
 
 from __future__ import annotations

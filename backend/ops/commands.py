@@ -1,7 +1,7 @@
 """The ``backup``, ``rotate-secret-key`` and ``rotate-signing-key`` subcommands of
 ``quickture-backend``.
 
-``backend/cli.py`` registers ``add_commands`` through its ``extra_command`` hook; the handlers
+``backend/cli.py`` calls ``add_commands`` when it builds its parser; the handlers
 follow its conventions (``--json``, one transaction, errors as one line and exit code 2).
 """
 
