@@ -9,7 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from backend.store.compiled import Statement
 from backend.store.models import AuditEntry
+from backend.store.models.base import utcnow
 
 __all__ = ["AuditRecord", "list_entries", "record"]
 
@@ -28,6 +30,20 @@ class AuditRecord:
     detail: dict[str, Any]
 
 
+# One precompiled insert: SCIM writes an audit row on its hot path (create, update, deactivate).
+_INSERT = Statement(
+    sa.insert(AuditEntry).values(
+        at=sa.bindparam("at", type_=AuditEntry.at.type),
+        org_id=sa.bindparam("org_id"),
+        actor=sa.bindparam("actor"),
+        action=sa.bindparam("action"),
+        target_type=sa.bindparam("target_type"),
+        target_id=sa.bindparam("target_id"),
+        detail=sa.bindparam("detail", type_=AuditEntry.detail.type),
+    )
+)
+
+
 def record(
     session: Session,
     *,
@@ -38,16 +54,8 @@ def record(
     org_id: str | None,
     **detail: Any,
 ) -> None:
-    session.add(
-        AuditEntry(
-            org_id=org_id,
-            actor=actor,
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            detail=detail,
-        )
-    )
+    _INSERT.run(session, at=utcnow(), org_id=org_id, actor=actor, action=action,
+                target_type=target_type, target_id=target_id, detail=detail)  # fmt: skip
 
 
 def list_entries(

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from backend.domain import audit
 from backend.domain.errors import LimitReached, NotFound
+from backend.store.compiled import Query
 from backend.store.models import Connection, ScimToken
 from backend.store.models.base import utcnow
 from backend.store.models.core import MAX_LIVE_SCIM_TOKENS
@@ -142,17 +143,22 @@ def list_tokens(session: Session, connection_id: str) -> list[ScimTokenInfo]:
     return [_info(r) for r in rows]
 
 
+# Precompiled: every SCIM request runs it, and SQLAlchemy's execution layer would cost more
+# than the rest of a SCIM read.
+_LOOKUP = Query(
+    sa.select(ScimToken.id, ScimToken.token_hash, ScimToken.display_prefix,
+              ScimToken.connection_id, ScimToken.last_used_at, Connection.org_id)
+    .join(Connection, Connection.id == ScimToken.connection_id)
+    .where(ScimToken.token_hash == sa.bindparam("digest"))
+)  # fmt: skip
+
+
 def authenticate(session: Session, token: str) -> ScimAuth | None:
     """The connection a bearer token speaks for, or None (unknown or deleted token)."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     digest = hash_token(token)
-    row = session.execute(
-        sa.select(ScimToken.id, ScimToken.token_hash, ScimToken.display_prefix,
-                  ScimToken.connection_id, ScimToken.last_used_at, Connection.org_id)
-        .join(Connection, Connection.id == ScimToken.connection_id)
-        .where(ScimToken.token_hash == digest)
-    ).first()  # fmt: skip
+    row = _LOOKUP.first(session, digest=digest)
     if row is None or not hmac.compare_digest(row.token_hash, digest):
         return None
     return ScimAuth(

@@ -18,8 +18,7 @@ from sqlalchemy.orm import Session
 
 from backend.domain import audit
 from backend.domain.errors import NotFound
-from backend.scim import audit as scim_audit
-from backend.scim.sql import Query, Statement
+from backend.store.compiled import Query, Statement
 from backend.store.models import BrowserSession, RefreshToken, ScimCounter, ScimUser
 from backend.store.models.base import utcnow
 
@@ -220,7 +219,7 @@ def deactivate_user(
     """``active = false``: keep the user, end its access now (tokens and sessions revoked)."""
     row = _set_active(session, user_id, False, org_id)
     tokens, sessions = revoke_access(session, row.id)
-    scim_audit.record(
+    audit.record(
         session, actor=actor, action="user.deactivate", target_type="user", target_id=row.id,
         org_id=row.org_id, connection_id=row.connection_id, user_name=row.user_name,
         refresh_tokens_revoked=tokens, sessions_revoked=sessions,
@@ -234,7 +233,7 @@ def reactivate_user(
     before = _ROW.first(session, uid=user_id)
     row = _set_active(session, user_id, True, org_id)
     if before is not None and not before.active:
-        scim_audit.record(
+        audit.record(
             session, actor=actor, action="user.reactivate", target_type="user",
             target_id=row.id, org_id=row.org_id, connection_id=row.connection_id,
             user_name=row.user_name,

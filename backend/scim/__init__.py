@@ -3,34 +3,18 @@
 ``routes(rt)`` is what ``backend.app`` mounts. Inside: ``http`` (the endpoints), ``users`` and
 ``groups`` (storage), ``filter`` (filters to SQL), ``patch`` (PATCH semantics), ``quirks``
 (what identity providers send, normalised), ``resources`` (documents and JSON), ``schema``
-(what we publish), ``paging`` and ``counters`` (flat pages), ``sql`` (precompiled hot
-queries), ``auth``, ``requestlog``.
+(what we publish), ``paging`` and ``counters`` (flat pages), ``requestlog``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from starlette.routing import BaseRoute
 
 from backend.runtime import Runtime
-
-if TYPE_CHECKING:
-    from backend.scim.http import ScimApi
+from backend.scim.http import ScimApi
 
 __all__ = ["ScimApi", "routes"]
 
 
 def routes(rt: Runtime) -> list[BaseRoute]:
-    from backend.scim.http import ScimApi
-
     return ScimApi(rt).routes()
-
-
-def __getattr__(name: str) -> Any:
-    # Lazy, so that backend.domain.users may use backend.scim.sql without an import cycle.
-    if name == "ScimApi":
-        from backend.scim.http import ScimApi
-
-        return ScimApi
-    raise AttributeError(name)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from backend.scim.sql import Query, Statement
+from backend.store.compiled import Query, Statement
 from backend.store.models import ScimCounter
 
 __all__ = ["groups", "next_seq", "removed", "users"]

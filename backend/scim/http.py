@@ -22,11 +22,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from backend.domain.scim_tokens import ScimAuth
+from backend.domain.scim_tokens import ScimAuth, authenticate
 from backend.runtime import Runtime
 from backend.scim import filter as scim_filter
 from backend.scim import groups, paging, projection, quirks, schema, users
-from backend.scim.auth import authenticate
 from backend.scim.errors import (
     InvalidFilter,
     InvalidSyntax,

@@ -17,16 +17,17 @@ import sqlalchemy as sa
 from scim2_models.path import CompareOperator, Comparison, FilterNode
 from sqlalchemy.orm import Session
 
+from backend.domain import audit
 from backend.domain import users as user_service
 from backend.domain.scim_tokens import ScimAuth
-from backend.scim import audit, counters, paging
+from backend.scim import counters, paging
 from backend.scim.errors import PreconditionFailed, ResourceNotFound, Uniqueness
 from backend.scim.filter import USER_FIELDS, to_sql
 from backend.scim.patch import apply
 from backend.scim.quirks import PatchOperation, canonical_resource
 from backend.scim.resources import USER_COLUMNS, etag, norm, user_columns, user_document
 from backend.scim.schema import CORE_USER, ENTERPRISE_USER_ATTRS, USER_ATTRS
-from backend.scim.sql import Query, Statement
+from backend.store.compiled import Query, Statement
 from backend.store.models import ScimUser
 from backend.store.models.base import new_id, utcnow
 

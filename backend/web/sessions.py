@@ -31,7 +31,6 @@ __all__ = [
     "clear",
     "current",
     "end",
-    "revoke_user",
     "start",
     "viewer_of",
 ]
@@ -127,14 +126,6 @@ def end(rt: Runtime, request: Request) -> None:
                 .values(revoked_at=utcnow())
             )
     request.scope.setdefault("state", {})["qt_viewer"] = None
-
-
-def revoke_user(s: Session, user_id: str) -> None:
-    s.execute(
-        sa.update(BrowserSession)
-        .where(BrowserSession.user_id == user_id, BrowserSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
 
 
 def _load(rt: Runtime, value: str) -> SessionView | None:

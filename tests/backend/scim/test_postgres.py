@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from backend.runtime import Runtime
-from tests.backend.scim.test_auth import test_same_answers_as_the_domain_function
+from tests.backend.scim.test_auth import test_only_live_tokens_authenticate_as_their_own_connection
 from tests.backend.scim.test_http import (
     test_concurrent_create_of_the_same_user_name,
     test_errors_have_status_and_scim_type,
@@ -35,7 +35,7 @@ __all__ = [
     "test_group_lifecycle",
     "test_import_after_deletions_and_with_a_filter",
     "test_push_groups",
-    "test_same_answers_as_the_domain_function",
+    "test_only_live_tokens_authenticate_as_their_own_connection",
     "test_user_lifecycle",
 ]
 

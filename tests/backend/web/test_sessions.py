@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from starlette.requests import Request
 from starlette.responses import Response
 
-from backend.domain import admins, connections, orgs
+from backend.domain import admins, connections, orgs, users
 from backend.store.models import BrowserSession, ScimUser
 from backend.web import sessions
 
@@ -108,7 +108,7 @@ def test_end_revoke_deactivate_and_timeouts(runtime, people):
     assert sessions.current(runtime, _request(live)) is None
     with runtime.db.write() as s:
         s.get(ScimUser, user_id).active = True
-        sessions.revoke_user(s, user_id)
+        users.revoke_access(s, user_id)
     assert sessions.current(runtime, _request(live)) is None
 
 

@@ -1,5 +1,5 @@
-"""The hot SCIM queries, compiled once per dialect and run on the DBAPI cursor of the
-request's own transaction.
+"""Hot statements, compiled once per dialect and run on the DBAPI cursor of the session's own
+transaction: the SCIM queries, the SCIM token check and audit rows.
 
 Okta calls ``GET /Users?filter=userName eq ...`` and ``GET /Users/{id}`` for every user it
 touches; through SQLAlchemy's execution layer each such query costs about 20 times what SQLite
