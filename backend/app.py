@@ -9,6 +9,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from backend import health, observability, scim, sso
+from backend.api.bearer import BearerAuth
 from backend.dashboard import routes as dashboard_routes
 from backend.errors import exception_handlers
 from backend.observability.middleware import RequestObservabilityMiddleware
@@ -22,13 +23,14 @@ __all__ = ["app_from_env", "create_app"]
 
 def create_app(rt: Runtime) -> Starlette:
     pages = Pages(rt)
+    bearer = BearerAuth(rt)  # the panel's access tokens, for /api/v1 and downloads
     routes = [
         Route("/", lambda request: RedirectResponse("/dashboard", status_code=303)),
         *health.routes(rt),
         *observability.routes(rt),
-        *sso.routes(rt),
+        *sso.routes(rt, pages, bearer),
         *scim.routes(rt),
-        *dashboard_routes(rt, pages),
+        *dashboard_routes(rt, pages, bearer=bearer),
         Mount("/static", StaticFiles(packages=[("backend.web", "static")]), name="static"),
     ]
     app = Starlette(

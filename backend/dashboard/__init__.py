@@ -13,6 +13,7 @@ import httpx
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 
+from backend.api.bearer import BearerAuth, BearerError
 from backend.dashboard import admin_login, people, sso, wizard
 from backend.dashboard.access import Halt
 from backend.releases import web as releases_web
@@ -27,16 +28,16 @@ def routes(
     pages: Pages,
     *,
     http: Callable[[], httpx.Client] | None = None,
-    bearer: releases_web.BearerCheck | None = None,
+    bearer: BearerAuth,
 ) -> list[BaseRoute]:
     http = http or _okta_client
-    bearer = bearer or _default_bearer(rt)
+    check = panel_token_check(bearer)
     return [
         *admin_login.routes(rt, pages),
         *wizard.routes(rt, pages, http),
         *sso.routes(rt, pages, http),
         *people.routes(rt, pages),
-        *releases_web.routes(rt, pages, bearer),
+        *releases_web.routes(rt, pages, check),
     ]
 
 
@@ -44,11 +45,8 @@ def _okta_client() -> httpx.Client:
     return httpx.Client(timeout=httpx.Timeout(5.0), follow_redirects=False)
 
 
-def _default_bearer(rt: Runtime) -> releases_web.BearerCheck:
+def panel_token_check(auth: BearerAuth) -> releases_web.BearerCheck:
     """The panel's access tokens, checked by the sign-in code's ``BearerAuth``."""
-    from backend.api.bearer import BearerAuth, BearerError
-
-    auth = BearerAuth(rt)
 
     def check(request: Request) -> str:
         try:

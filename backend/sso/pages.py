@@ -323,17 +323,17 @@ def routes(rt: Runtime, providers: Providers, pages: Pages) -> list[Route]:
             signed_out=request.query_params.get("signed_out") == "1",
         )
 
+    def form_expired(request: Request, exc: Exception, step: str, retry_url: str) -> Response:
+        return pages.error(request, title="This form has expired", status=400,
+                           message=str(exc).capitalize() + ".", steps=[step],
+                           retry_url=retry_url)  # fmt: skip
+
     async def login_submit(request: Request) -> Response:
         try:
             await csrf.verify(request, rt.settings)
         except csrf.CsrfError as exc:
-            return pages.error(
-                request,
-                title="This form has expired",
-                message=str(exc).capitalize() + ".",
-                steps=["Reload the sign-in page and enter your email again."],
-                status=400,
-                retry_url="/login",
+            return form_expired(
+                request, exc, "Reload the sign-in page and enter your email again.", "/login"
             )
         form = await request.form()
         email = str(form.get("email", ""))
@@ -396,13 +396,8 @@ def routes(rt: Runtime, providers: Providers, pages: Pages) -> list[Route]:
         try:
             await csrf.verify(request, rt.settings)
         except csrf.CsrfError as exc:
-            return pages.error(
-                request,
-                title="This form has expired",
-                message=str(exc).capitalize() + ".",
-                steps=["Reload the page and click Sign out again."],
-                status=400,
-                retry_url="/logout",
+            return form_expired(
+                request, exc, "Reload the page and click Sign out again.", "/logout"
             )
         await run_in_threadpool(sessions.end, rt, request)
         response = RedirectResponse("/login?signed_out=1", 303)

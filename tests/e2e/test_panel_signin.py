@@ -14,7 +14,6 @@ import json
 import re
 import secrets
 import threading
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,9 +111,7 @@ class Editor:
 
 @pytest.fixture(scope="module")
 def okta_url() -> Iterator[str]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the mock imports Authlib's deprecated jose module
-        import oidc_provider_mock
+    import oidc_provider_mock
     with oidc_provider_mock.run_server_in_thread() as server:
         yield f"http://127.0.0.1:{server.server_port}"
 

@@ -5,7 +5,6 @@ screenshots under ``test-output/screenshots/``."""
 from __future__ import annotations
 
 import hashlib
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -96,9 +95,7 @@ def context(browser, server: Server) -> Iterator[object]:
 @contextmanager
 def okta_mock(*, require_client_registration: bool = False) -> Iterator[str]:
     """``oidc-provider-mock`` on loopback as Okta's OpenID Provider; yields its issuer."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # it imports authlib.jose
-        from oidc_provider_mock import run_server_in_thread
+    from oidc_provider_mock import run_server_in_thread
     with run_server_in_thread(require_client_registration=require_client_registration) as srv:
         yield f"http://127.0.0.1:{srv.server_port}"
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 import pytest
 
+from backend.api.bearer import BearerAuth
 from backend.app import create_app
 from backend.dashboard import routes as dashboard_routes
 from backend.runtime import Runtime
@@ -48,7 +49,9 @@ def okta() -> Okta:
 async def web(runtime: Runtime, okta: Okta) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(runtime)
     # The same routes, but talking to the scripted Okta: put them first so they win.
-    app.router.routes[:0] = dashboard_routes(runtime, app.state.pages, http=okta.client)
+    app.router.routes[:0] = dashboard_routes(
+        runtime, app.state.pages, http=okta.client, bearer=BearerAuth(runtime)
+    )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
         yield client

@@ -9,7 +9,6 @@ import hashlib
 import re
 import secrets
 import ssl
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -71,9 +70,7 @@ class MockOkta:
 
 @contextmanager
 def mock_okta() -> Iterator[MockOkta]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the mock imports Authlib's deprecated jose module
-        import oidc_provider_mock
+    import oidc_provider_mock
     with oidc_provider_mock.run_server_in_thread() as server:
         yield MockOkta(url=f"http://127.0.0.1:{server.server_port}")
 
