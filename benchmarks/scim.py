@@ -3,19 +3,36 @@
 Each server runs as its own uvicorn process (one worker, uvloop, httptools) pinned to CPU 0;
 this load generator (asyncio on uvloop, raw HTTP/1.1 keep-alive, one connection per client
 worker) is pinned to CPU 1. Per phase it reports req/s, latency p50/p99 and, what a Python
-load generator cannot cap, the **server's CPU time per request** (utime + stime of the server
-process from ``/proc/<pid>/stat``, before and after the phase). Each phase runs ``--repeats``
+load generator cannot cap, the **server's CPU time per request**. Each phase runs ``--repeats``
 times; medians are quoted.
+
+Server CPU is measured in nanoseconds: the sum of the first field of
+``/proc/<pid>/task/*/schedstat`` (time on CPU, ns) over the server's threads, sampled before
+and after the phase. (``utime + stime`` from ``/proc/<pid>/stat`` is in clock ticks, 10 ms: the
+floor serves a request in well under 0.1 ms, so a few hundred requests are one or two ticks.)
+Each sample also records the set of thread ids and the ``/proc/<pid>/stat`` ticks. The time of
+a thread that exits is no longer in ``task/*``, so if a thread present at the first sample is
+gone at the second (or the ticks exceed the ns figure by more than ``TICK_SLACK`` ticks: a
+thread both started and exited within the phase), that phase falls back to the ticks figure;
+so does every phase when ``schedstat`` is missing. The report counts the phases that fell back.
+
+Each phase ends with a ``FLUSH_WAIT`` (1.2 s) pause after its last request, so the server's
+buffered request-log flush is counted in it. The idle server still wakes up (uvicorn ticks
+every 0.1 s), so once per server, at start, its idle CPU is measured over an idle interval of
+the same length; that rate (reported, in us of CPU per second) times the phase's wall-clock
+span (requests plus the pause) is subtracted from every phase.
 
 Phases, at each population size (users are created up to the size, then):
 
 - ``create``: POST /Users with Okta's body, 16 concurrent clients (measured on the users that
   grow the population to this size);
 - ``lookup``: GET /Users?filter=userName eq "..."&startIndex=1&count=100 (Okta's pre-create
-  check), random existing users;
-- ``get``: GET /Users/{id};
-- ``put``: PUT /Users/{id} with Okta's full body (Update User Attributes);
-- ``patch``: PATCH {"op":"replace","value":{"active":false}} (Deactivate Users), each user once;
+  check), random existing users, ``--reads`` requests (default 3,000);
+- ``get``: GET /Users/{id}, random existing users, ``--reads`` requests;
+- ``put``: PUT /Users/{id} with Okta's full body (Update User Attributes), random existing
+  users, ``--writes`` requests (default 1,000);
+- ``patch``: PATCH {"op":"replace","value":{"active":false}} (Deactivate Users), each user once:
+  ``--writes`` requests or, where the population is too small for that, size / (repeats + 1);
 - ``import``: GET /Users?startIndex=..&count=100 through the whole population, one client
   (Import Users); the first and the last page's latency are recorded.
 
@@ -25,7 +42,7 @@ sizes in ``--yardstick-sizes`` (default 1,000 and 10,000: building 100,000 users
 scim2-server takes longer than the rest of the run).
 
     .venv/bin/python benchmarks/scim.py [--sizes 1000,10000,100000] [--repeats 3]
-        [--out /tmp/performance-scim.md]
+        [--reads 3000] [--writes 1000] [--out /tmp/performance-scim.md]
 """
 
 from __future__ import annotations
@@ -52,8 +69,10 @@ sys.path.insert(0, str(ROOT))
 
 CLOCK = os.sysconf("SC_CLK_TCK")
 CONCURRENCY = 16
-READ_SAMPLE = 600
-WRITE_SAMPLE = 300
+READ_SAMPLE = 3000  # lookup and get requests per phase (--reads)
+WRITE_SAMPLE = 1000  # put requests per phase, and patch where the population allows (--writes)
+FLUSH_WAIT = 1.2  # s after a phase's last request: the request log flushes after ~1 s
+TICK_SLACK = 3  # ticks the stat figure may exceed the schedstat one before it is distrusted
 USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
 PATCH_URN = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
@@ -133,6 +152,16 @@ class Conn:
 # -- servers ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CpuSample:
+    """One reading of a server's CPU time (see the module docstring)."""
+
+    at: float  # time.perf_counter()
+    ns: int | None  # sum of task/*/schedstat field 1 over the live threads; None: no schedstat
+    tids: frozenset[int]  # the threads that sum covers
+    ticks: int  # utime + stime of the whole process (exited threads included), clock ticks
+
+
 @dataclass
 class Server:
     name: str
@@ -142,6 +171,9 @@ class Server:
     token: str = "none"
     proc: subprocess.Popen[bytes] | None = None
     port: int = 0
+    schedstat: bool = False
+    idle_ns_per_s: float = 0.0  # the idle server's CPU rate, measured once at start
+    idle_method: str = ""
 
     def start(self) -> None:
         with socket.socket() as s:
@@ -183,21 +215,60 @@ class Server:
         while True:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return
+                    break
             except OSError:
                 if time.monotonic() > deadline or self.proc.poll() is not None:
                     raise RuntimeError(f"{self.name} did not start") from None
                 time.sleep(0.05)  # allow-sleep
+        pid = self.proc.pid  # taskset execs the server: same pid
+        self.schedstat = Path(f"/proc/{pid}/task/{pid}/schedstat").exists()
 
     def stop(self) -> None:
         if self.proc is not None:
             self.proc.terminate()
             self.proc.wait(20)
 
-    def cpu(self) -> float:
+    def sample(self) -> CpuSample:
         assert self.proc is not None
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLOCK
+        base = Path(f"/proc/{self.proc.pid}")
+        ns: int | None = None
+        tids: set[int] = set()
+        if self.schedstat:
+            ns = 0
+            for entry in os.listdir(base / "task"):
+                try:
+                    ns += int((base / "task" / entry / "schedstat").read_text().split()[0])
+                except (FileNotFoundError, ProcessLookupError):
+                    continue  # the thread exited since the listing: not in tids, so detected
+                tids.add(int(entry))
+        fields = (base / "stat").read_text().rsplit(")", 1)[1].split()
+        ticks = int(fields[11]) + int(fields[12])
+        return CpuSample(time.perf_counter(), ns, frozenset(tids), ticks)
+
+    def raw_cpu(self, a: CpuSample, b: CpuSample) -> tuple[float, str]:
+        """CPU seconds between two samples, and how they were measured."""
+        ticks = (b.ticks - a.ticks) / CLOCK
+        if a.ns is None or b.ns is None:
+            return ticks, "ticks: no schedstat"
+        if a.tids - b.tids:
+            return ticks, f"ticks: {len(a.tids - b.tids)} thread(s) exited"
+        ns = (b.ns - a.ns) / 1e9
+        if ticks - ns > TICK_SLACK / CLOCK:
+            return ticks, "ticks: a thread started and exited"
+        return ns, "schedstat"
+
+    def phase_cpu(self, a: CpuSample, b: CpuSample) -> tuple[float, str]:
+        """CPU seconds between two samples, less the idle rate over their span."""
+        cpu, method = self.raw_cpu(a, b)
+        return cpu - self.idle_ns_per_s / 1e9 * (b.at - a.at), method
+
+    async def measure_idle(self) -> None:
+        await asyncio.sleep(FLUSH_WAIT)  # let start-up (and its log output) settle first
+        a = self.sample()
+        await asyncio.sleep(FLUSH_WAIT)
+        b = self.sample()
+        cpu, self.idle_method = self.raw_cpu(a, b)
+        self.idle_ns_per_s = cpu * 1e9 / (b.at - a.at)
 
     def rss_mb(self) -> float:
         assert self.proc is not None
@@ -244,9 +315,10 @@ def prepare_quickture(data_dir: Path) -> Server:
 class Result:
     requests: int
     seconds: float
-    cpu: float
+    cpu: float  # server CPU seconds, idle rate subtracted
     latencies: list[float]
     errors: int
+    cpu_method: str = "schedstat"  # or "ticks: <why>" (see the module docstring)
     extra: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -256,6 +328,10 @@ class Result:
     @property
     def cpu_ms(self) -> float:
         return self.cpu / self.requests * 1000
+
+    @property
+    def cpu_ns(self) -> float:
+        return self.cpu / self.requests * 1e9
 
     def pct(self, q: float) -> float:
         data = sorted(self.latencies)
@@ -283,11 +359,12 @@ async def run_phase(
             if status not in expect:
                 errors += 1
 
-    cpu0, t0 = server.cpu(), time.perf_counter()
+    cpu0, t0 = server.sample(), time.perf_counter()
     await asyncio.gather(*(worker(c) for c in conns))
     seconds = time.perf_counter() - t0
-    await asyncio.sleep(1.2)  # the request log flushes after ~1 s: count it in this phase
-    return Result(n, seconds, server.cpu() - cpu0, latencies, errors)
+    await asyncio.sleep(FLUSH_WAIT)  # the request log flushes after ~1 s: count it in this phase
+    cpu, method = server.phase_cpu(cpu0, server.sample())
+    return Result(n, seconds, cpu, latencies, errors, method)
 
 
 @dataclass
@@ -313,12 +390,14 @@ async def create_users(st: State, conns: list[Conn], start: int, count: int) -> 
 
 
 async def phases(
-    st: State, conns: list[Conn], size: int, repeats: int, rng: random.Random
+    st: State, conns: list[Conn], size: int, args: argparse.Namespace, rng: random.Random
 ) -> dict[str, list[Result]]:
     p = st.server.prefix
     out: dict[str, list[Result]] = {}
-    reads = min(READ_SAMPLE, 5 * size)
-    writes = min(WRITE_SAMPLE, size // (repeats + 1))
+    repeats = args.repeats
+    reads = min(args.reads, 5 * size)
+    puts = min(args.writes, 5 * size)
+    patches = min(args.writes, size // (repeats + 1))  # each user once, over all the repeats
 
     async def lookup(conn: Conn, i: int) -> int:
         k = rng.randrange(len(st.ids))
@@ -342,16 +421,27 @@ async def phases(
     for name, call, n, ok in (
         ("lookup", lookup, reads, (200,)),
         ("get", get, reads, (200,)),
-        ("put", put, writes, (200,)),
-        ("patch", patch, writes, (200, 204)),
+        ("put", put, puts, (200,)),
+        ("patch", patch, patches, (200, 204)),
     ):
         out[name] = []
         for _ in range(repeats):
-            out[name].append(await run_phase(st.server, conns, n, call, ok))
+            res = await run_phase(st.server, conns, n, call, ok)
+            note_fallback(st.server, name, size, res)
+            out[name].append(res)
             if name == "patch":
                 st.patched += n
-    out["import"] = [await full_import(st, conns[0], size) for _ in range(repeats)]
+    out["import"] = []
+    for _ in range(repeats):
+        res = await full_import(st, conns[0], size)
+        note_fallback(st.server, "import", size, res)
+        out["import"].append(res)
     return out
+
+
+def note_fallback(server: Server, phase: str, size: int, res: Result) -> None:
+    if res.cpu_method != "schedstat":
+        print(f"  {server.name}: {phase} at {size}: CPU {res.cpu_method}", file=sys.stderr)
 
 
 async def full_import(st: State, conn: Conn, size: int) -> Result:
@@ -360,7 +450,7 @@ async def full_import(st: State, conn: Conn, size: int) -> Result:
     latencies: list[float] = []
     errors = 0
     seen = 0
-    cpu0, t0 = st.server.cpu(), time.perf_counter()
+    cpu0, t0 = st.server.sample(), time.perf_counter()
     for page in range(pages):
         t = time.perf_counter()
         status, body = await conn.request("GET", f"{p}/Users?startIndex={page * 100 + 1}&count=100")
@@ -370,8 +460,9 @@ async def full_import(st: State, conn: Conn, size: int) -> Result:
         else:
             seen += len(json.loads(body)["Resources"])
     seconds = time.perf_counter() - t0
-    await asyncio.sleep(1.2)
-    res = Result(pages, seconds, st.server.cpu() - cpu0, latencies, errors)
+    await asyncio.sleep(FLUSH_WAIT)
+    cpu, method = st.server.phase_cpu(cpu0, st.server.sample())
+    res = Result(pages, seconds, cpu, latencies, errors, method)
     res.extra = {
         "first_ms": latencies[0] * 1000,
         "last_ms": latencies[-1] * 1000,
@@ -384,13 +475,25 @@ async def full_import(st: State, conn: Conn, size: int) -> Result:
     return res
 
 
-async def bench_server(server: Server, sizes: list[int], repeats: int) -> dict[str, Any]:
+async def bench_server(
+    server: Server, sizes: list[int], args: argparse.Namespace
+) -> dict[str, Any]:
+    repeats = args.repeats
     server.start()
     report: dict[str, Any] = {"sizes": {}}
     try:
         headers = {"Authorization": f"Bearer {server.token}", "User-Agent": "Okta SCIM Client"}
         conns = [Conn("127.0.0.1", server.port, headers) for _ in range(CONCURRENCY)]
         await asyncio.gather(*(c.open() for c in conns))
+        await server.measure_idle()
+        report["idle_us_per_s"] = server.idle_ns_per_s / 1000
+        report["idle_method"] = server.idle_method
+        print(
+            f"  {server.name}: idle {server.idle_ns_per_s / 1000:.1f} us CPU/s "
+            f"({server.idle_method})",
+            file=sys.stderr,
+            flush=True,
+        )
         st = State(server)
         rng = random.Random(7)
         have = 0
@@ -400,11 +503,12 @@ async def bench_server(server: Server, sizes: list[int], repeats: int) -> dict[s
             while have < size:
                 n = min(step, size - have)
                 creates.append(await create_users(st, conns, have, n))
+                note_fallback(server, "create", have + n, creates[-1])
                 have += n
                 print(f"  {server.name}: {have} users", file=sys.stderr, flush=True)
             if server.name == "floor":
                 st.ids = [f"{i:032x}" for i in range(size)]
-            level = await phases(st, conns, size, repeats, rng)
+            level = await phases(st, conns, size, args, rng)
             level["create"] = creates
             report["sizes"][size] = {"phases": level, "rss_mb": server.rss_mb()}
             print(f"  {server.name}: {size} done", file=sys.stderr, flush=True)
@@ -428,11 +532,33 @@ def summarise(results: list[Result]) -> dict[str, float]:
     return {
         "rps": med([r.rps for r in results]),
         "cpu_ms": med([r.cpu_ms for r in results]),
+        "cpu_ns": med([r.cpu_ns for r in results]),
+        "cpu_ticks_phases": float(sum(r.cpu_method != "schedstat" for r in results)),
         "p50": med([r.pct(0.5) for r in results]),
         "p99": med([r.pct(0.99) for r in results]),
         "errors": float(sum(r.errors for r in results)),
         **{k: med([r.extra[k] for r in results]) for k in (results[0].extra if results else {})},
     }
+
+
+def cpu_line(reports: dict[str, dict[str, Any]]) -> str:
+    """How server CPU was measured, the idle rates subtracted and the phases that fell back."""
+    idle, fell = [], []
+    for name, rep in reports.items():
+        results = [r for d in rep["sizes"].values() for rs in d["phases"].values() for r in rs]
+        ticks = sum(r.cpu_method != "schedstat" for r in results)
+        how = "" if rep["idle_method"] == "schedstat" else f" ({rep['idle_method']})"
+        idle.append(f"{name} {rep['idle_us_per_s']:.0f}{how}")
+        fell.append(f"{name} {ticks} of {len(results)}")
+    return (
+        "Server CPU: the sum of the first field of `/proc/<pid>/task/*/schedstat` (ns on CPU) "
+        "over the server's threads, before and after each phase (which ends with a "
+        f"{FLUSH_WAIT} s pause so the request-log flush is counted), less the server's idle "
+        "CPU rate, measured once at start, times the phase's span. Idle rates (us of CPU per s): "
+        f"{', '.join(idle)}. Phases that fell back to `/proc/<pid>/stat` ticks "
+        f"({1000 // CLOCK} ms) because a thread exited during them (or schedstat was missing): "
+        f"{', '.join(fell)}."
+    )
 
 
 def render(reports: dict[str, dict[str, Any]], args: argparse.Namespace, took: float) -> str:
@@ -443,7 +569,10 @@ def render(reports: dict[str, dict[str, Any]], args: argparse.Namespace, took: f
         f" in {took / 60:.0f} minutes: {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cores, Linux {platform.release()}, Python {platform.python_version()}, "
         f"SQLite (WAL, durable commits). Server pinned to CPU 0, load generator to CPU 1; "
-        f"{CONCURRENCY} client connections; medians of {args.repeats} repeats.",
+        f"{CONCURRENCY} client connections; medians of {args.repeats} repeats; "
+        f"{args.reads:,} requests a lookup/get phase, {args.writes:,} a put phase.",
+        "",
+        cpu_line(reports),
         "",
     ]
     sums = {
@@ -468,7 +597,7 @@ def render(reports: dict[str, dict[str, Any]], args: argparse.Namespace, took: f
                 unit = " (per page of 100)" if ph == "import" else ""
                 lines.append(
                     f"| {ph}{unit} | {name} | {s['rps']:.0f} | {s['p50']:.2f} | "
-                    f"{s['p99']:.2f} | {s['cpu_ms']:.3f} | {s['errors']:.0f} |"
+                    f"{s['p99']:.2f} | {s['cpu_ms']:.4f} | {s['errors']:.0f} |"
                 )
         mem = ", ".join(
             f"{n} {reports[n]['sizes'][size]['rss_mb']:.0f} MB"
@@ -480,7 +609,7 @@ def render(reports: dict[str, dict[str, Any]], args: argparse.Namespace, took: f
     q = sums.get("quickture", {})
     for size in sorted(q):
         for ph in ORDER:
-            parts = [f"**{ph}** at {size:,}: {q[size][ph]['cpu_ms']:.3f} ms"]
+            parts = [f"**{ph}** at {size:,}: {q[size][ph]['cpu_ms']:.4f} ms"]
             for other in ("floor", "scim2-server"):
                 o = sums.get(other, {}).get(size, {}).get(ph)
                 if o and o["cpu_ms"] > 0:
@@ -512,6 +641,10 @@ def main() -> None:
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--yardstick-sizes", default="1000,10000")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--reads", type=int, default=READ_SAMPLE, help="lookup/get requests a phase")
+    ap.add_argument(
+        "--writes", type=int, default=WRITE_SAMPLE, help="put (and, room allowing, patch) requests"
+    )
     ap.add_argument("--servers", default="quickture,scim2-server,floor")
     ap.add_argument("--out", type=Path)
     ap.add_argument("--json", type=Path, help="also write the raw summary as JSON")
@@ -538,7 +671,7 @@ def main() -> None:
                 server = Server(name, "benchmarks.scim_apps:floor", "/scim/v2", {})
                 run_sizes = ysizes
             print(f"{name} ...", file=sys.stderr, flush=True)
-            reports[name] = uvloop.run(bench_server(server, run_sizes, args.repeats))
+            reports[name] = uvloop.run(bench_server(server, run_sizes, args))
     if args.json:
         args.json.write_text(
             json.dumps(
