@@ -137,7 +137,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-
 # -- handlers ---------------------------------------------------------------------------------
 
 

@@ -10,7 +10,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
@@ -82,7 +84,14 @@ def quickture_scim_only() -> Any:
     """Diagnostic: the same SCIM routes and database without the rest of the app (middleware,
     access log, other routes), to show what the SCIM code itself costs."""
     from backend.runtime import Runtime
-    from backend.scim import routes
+    from backend.scim import ScimApi
     from backend.settings import Settings
 
-    return Starlette(routes=routes(Runtime.open(Settings.from_env())))
+    api = ScimApi(Runtime.open(Settings.from_env()))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        api.close()
+
+    return Starlette(routes=api.routes(), lifespan=lifespan)

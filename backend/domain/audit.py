@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from backend.store.compiled import Statement
+from backend.store.compiled import Statement, Tx
 from backend.store.models import AuditEntry
 from backend.store.models.base import utcnow
 
@@ -45,7 +45,7 @@ _INSERT = Statement(
 
 
 def record(
-    session: Session,
+    tx: Tx,
     *,
     actor: str,
     action: str,
@@ -54,7 +54,7 @@ def record(
     org_id: str | None,
     **detail: Any,
 ) -> None:
-    _INSERT.run(session, at=utcnow(), org_id=org_id, actor=actor, action=action,
+    _INSERT.run(tx, at=utcnow(), org_id=org_id, actor=actor, action=action,
                 target_type=target_type, target_id=target_id, detail=detail)  # fmt: skip
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from backend.domain import audit
 from backend.domain.errors import LimitReached, NotFound
-from backend.store.compiled import Query
+from backend.store.compiled import Query, Tx
 from backend.store.models import Connection, ScimToken
 from backend.store.models.base import utcnow
 from backend.store.models.core import MAX_LIVE_SCIM_TOKENS
@@ -153,12 +153,12 @@ _LOOKUP = Query(
 )  # fmt: skip
 
 
-def authenticate(session: Session, token: str) -> ScimAuth | None:
+def authenticate(tx: Tx, token: str) -> ScimAuth | None:
     """The connection a bearer token speaks for, or None (unknown or deleted token)."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     digest = hash_token(token)
-    row = _LOOKUP.first(session, digest=digest)
+    row = _LOOKUP.first(tx, digest=digest)
     if row is None or not hmac.compare_digest(row.token_hash, digest):
         return None
     return ScimAuth(
@@ -170,17 +170,17 @@ def authenticate(session: Session, token: str) -> ScimAuth | None:
     )
 
 
-def touch(session: Session, auth: ScimAuth, user_agent: str) -> bool:
+def touch(tx: Tx, auth: ScimAuth, user_agent: str) -> bool:
     """Record the token's use at most once a minute; True when it wrote."""
     now = utcnow()
     if auth.last_used_at is not None and now - auth.last_used_at < LAST_USED_RESOLUTION:
         return False
-    session.execute(
+    tx.execute(
         sa.update(ScimToken)
         .where(ScimToken.id == auth.token_id)
         .values(last_used_at=now, last_used_by=user_agent[:300])
     )
-    session.execute(
+    tx.execute(
         sa.update(Connection)
         .where(Connection.id == auth.connection_id, Connection.first_scim_request_at.is_(None))
         .values(first_scim_request_at=now)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from backend.domain import audit
 from backend.domain.errors import NotFound
-from backend.store.compiled import Query, Statement
+from backend.store.compiled import Query, Statement, Tx
 from backend.store.models import BrowserSession, RefreshToken, ScimCounter, ScimUser
 from backend.store.models.base import utcnow
 
@@ -191,81 +191,74 @@ _SET_ACTIVE = Statement(
 _ROW = Query(sa.select(*ScimUser.__table__.c).where(ScimUser.id == sa.bindparam("uid")))
 
 
-def revoke_access(session: Session, user_id: str) -> tuple[int, int]:
+def revoke_access(tx: Tx, user_id: str) -> tuple[int, int]:
     """Revoke every live refresh token and browser session of the user (in the caller's
     transaction); returns how many of each."""
     now = utcnow()
-    tokens = _REVOKE_TOKENS.run(session, uid=user_id, now=now)
-    sessions = _REVOKE_SESSIONS.run(session, uid=user_id, now=now)
+    tokens = _REVOKE_TOKENS.run(tx, uid=user_id, now=now)
+    sessions = _REVOKE_SESSIONS.run(tx, uid=user_id, now=now)
     return tokens, sessions
 
 
-def _set_active(session: Session, user_id: str, active: bool, org_id: str | None) -> Any:
+def _set_active(tx: Tx, user_id: str, active: bool, org_id: str | None) -> Any:
     """Flip ``active`` (with precompiled statements: SCIM deactivates on its hot path)."""
-    row = _ROW.first(session, uid=user_id)
+    row = _ROW.first(tx, uid=user_id)
     if row is None or (org_id is not None and row.org_id != org_id):
         raise NotFound(f"no user with id {user_id!r}")
     now = utcnow()
-    if _SET_ACTIVE.run(session, uid=user_id, active=active, now=now,
+    if _SET_ACTIVE.run(tx, uid=user_id, active=active, now=now,
                        gone=None if active else now):  # fmt: skip
-        session.expire_all()  # an ORM copy of the row, if any, is stale now
-        row = _ROW.first(session, uid=user_id)
+        if isinstance(tx, Session):
+            tx.expire_all()  # an ORM copy of the row, if any, is stale now
+        row = _ROW.first(tx, uid=user_id)
     return row
 
 
-def deactivate_user(
-    session: Session, user_id: str, *, actor: str, org_id: str | None = None
-) -> UserInfo:
+def deactivate_user(tx: Tx, user_id: str, *, actor: str, org_id: str | None = None) -> UserInfo:
     """``active = false``: keep the user, end its access now (tokens and sessions revoked)."""
-    row = _set_active(session, user_id, False, org_id)
-    tokens, sessions = revoke_access(session, row.id)
+    row = _set_active(tx, user_id, False, org_id)
+    tokens, sessions = revoke_access(tx, row.id)
     audit.record(
-        session, actor=actor, action="user.deactivate", target_type="user", target_id=row.id,
+        tx, actor=actor, action="user.deactivate", target_type="user", target_id=row.id,
         org_id=row.org_id, connection_id=row.connection_id, user_name=row.user_name,
         refresh_tokens_revoked=tokens, sessions_revoked=sessions,
     )  # fmt: skip
     return user_info(row)
 
 
-def reactivate_user(
-    session: Session, user_id: str, *, actor: str, org_id: str | None = None
-) -> UserInfo:
-    before = _ROW.first(session, uid=user_id)
-    row = _set_active(session, user_id, True, org_id)
+def reactivate_user(tx: Tx, user_id: str, *, actor: str, org_id: str | None = None) -> UserInfo:
+    before = _ROW.first(tx, uid=user_id)
+    row = _set_active(tx, user_id, True, org_id)
     if before is not None and not before.active:
         audit.record(
-            session, actor=actor, action="user.reactivate", target_type="user",
+            tx, actor=actor, action="user.reactivate", target_type="user",
             target_id=row.id, org_id=row.org_id, connection_id=row.connection_id,
             user_name=row.user_name,
         )  # fmt: skip
     return user_info(row)
 
 
-def delete_user(
-    session: Session, user_id: str, *, actor: str, org_id: str | None = None
-) -> UserInfo:
+def delete_user(tx: Tx, user_id: str, *, actor: str, org_id: str | None = None) -> UserInfo:
     """Remove the user; its sessions, codes, refresh tokens and memberships go by cascade."""
-    row = _row(session, user_id, org_id)
+    row = _ROW.first(tx, uid=user_id)
+    if row is None or (org_id is not None and row.org_id != org_id):
+        raise NotFound(f"no user with id {user_id!r}")
     info = user_info(row)
-    session.execute(sa.delete(ScimUser).where(ScimUser.id == row.id))
-    session.execute(
+    if isinstance(tx, Session):
+        tx.flush()  # pending ORM changes first; an ORM copy of the row is gone after this
+    tx.execute(sa.delete(ScimUser).where(ScimUser.id == row.id))
+    tx.execute(
         sa.update(ScimCounter)
         .where(ScimCounter.connection_id == row.connection_id)
         .values(users=ScimCounter.users - 1)
     )
-    session.expunge(row)
+    if isinstance(tx, Session):
+        tx.expire_all()
     audit.record(
-        session, actor=actor, action="user.delete", target_type="user", target_id=info.id,
+        tx, actor=actor, action="user.delete", target_type="user", target_id=info.id,
         org_id=info.org_id, connection_id=info.connection_id, user_name=info.user_name,
     )  # fmt: skip
     return info
-
-
-def _row(session: Session, user_id: str, org_id: str | None) -> ScimUser:
-    row = session.get(ScimUser, user_id)
-    if row is None or (org_id is not None and row.org_id != org_id):
-        raise NotFound(f"no user with id {user_id!r}")
-    return row
 
 
 def _escape_like(text: str) -> str:

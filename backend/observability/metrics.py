@@ -13,6 +13,8 @@ as a label as-is.
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import Counter, Histogram
 
 __all__ = [
@@ -56,17 +58,35 @@ SIGN_INS = Counter(
 )
 
 
+# Each request counts itself: the labelled children are looked up once, not per request
+# (``labels()`` validates and locks every time). Their keys are the bounded label values.
+_http_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+_scim_children: dict[tuple[str, str], Any] = {}
+
+
 def http_request(family: str, method: str, status: int, seconds: float) -> None:
     """Count one answered request (the middleware calls this)."""
-    method = method if method in METHODS else "OTHER"
-    HTTP_REQUESTS.labels(family=family, method=method, status=str(status)).inc()
-    HTTP_DURATION.labels(family=family).observe(seconds)
+    label = method if method in METHODS else "OTHER"
+    key = (family, label, status)
+    children = _http_children.get(key)
+    if children is None:
+        children = _http_children[key] = (
+            HTTP_REQUESTS.labels(family=family, method=label, status=str(status)),
+            HTTP_DURATION.labels(family=family),
+        )
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 def scim_operation(connection_id: str, op: str) -> None:
     """Count one SCIM operation (``create``, ``replace``, ``patch``, ``delete``, ``get``,
     ``list``, ...) made with ``connection_id``'s token."""
-    SCIM_OPERATIONS.labels(connection=connection_id, op=op if op in SCIM_OPS else "other").inc()
+    key = (connection_id, op)
+    child = _scim_children.get(key)
+    if child is None:
+        label = op if op in SCIM_OPS else "other"
+        child = _scim_children[key] = SCIM_OPERATIONS.labels(connection=connection_id, op=label)
+    child.inc()
 
 
 def sign_in(outcome: str, reason: str = "") -> None:

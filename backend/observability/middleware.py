@@ -19,8 +19,8 @@ import os
 import re
 import sys
 import time
-import uuid
 from datetime import UTC, datetime
+from secrets import token_hex
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
@@ -54,7 +54,7 @@ class RequestObservabilityMiddleware:
             return
         start = time.perf_counter()
         incoming = _header(scope, b"x-request-id")
-        request_id = incoming if incoming and valid_request_id(incoming) else uuid.uuid4().hex
+        request_id = incoming if incoming and valid_request_id(incoming) else token_hex(16)
         scope.setdefault("state", {})["request_id"] = request_id
         status = 500
 

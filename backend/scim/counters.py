@@ -7,9 +7,8 @@ from typing import Literal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
-from backend.store.compiled import Query, Statement
+from backend.store.compiled import Query, Statement, Tx, connection_of
 from backend.store.models import ScimCounter
 
 __all__ = ["groups", "next_seq", "removed", "users"]
@@ -39,15 +38,15 @@ _UPSERTS: dict[tuple[str, Kind], Statement] = {
 }
 
 
-def next_seq(session: Session, connection_id: str, kind: Kind) -> int:
+def next_seq(tx: Tx, connection_id: str, kind: Kind) -> int:
     """Count one more ``kind`` and return its ``seq``."""
-    dialect = "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
-    return int(_UPSERTS[dialect, kind].scalar(session, c=connection_id))
+    dialect = "postgresql" if connection_of(tx).dialect.name == "postgresql" else "sqlite"
+    return int(_UPSERTS[dialect, kind].scalar(tx, c=connection_id))
 
 
-def removed(session: Session, connection_id: str, kind: Kind) -> None:
+def removed(tx: Tx, connection_id: str, kind: Kind) -> None:
     count = ScimCounter.users if kind == "user" else ScimCounter.groups
-    session.execute(
+    tx.execute(
         sa.update(ScimCounter)
         .where(ScimCounter.connection_id == connection_id)
         .values({count.key: count - 1})
@@ -61,14 +60,14 @@ _USERS = Query(
 )
 
 
-def users(session: Session, connection_id: str) -> tuple[int, int]:
+def users(tx: Tx, connection_id: str) -> tuple[int, int]:
     """(live users, last seq handed out)."""
-    row = _USERS.first(session, c=connection_id)
+    row = _USERS.first(tx, c=connection_id)
     return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
-def groups(session: Session, connection_id: str) -> tuple[int, int]:
-    row = session.execute(
+def groups(tx: Tx, connection_id: str) -> tuple[int, int]:
+    row = tx.execute(
         sa.select(ScimCounter.groups, ScimCounter.group_seq).where(
             ScimCounter.connection_id == connection_id
         )

@@ -13,7 +13,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from scim2_models.path import CompareOperator, Comparison, FilterNode, LogicalExpr, LogicalOperator
-from sqlalchemy.orm import Session
 
 from backend.domain import audit
 from backend.domain.scim_tokens import ScimAuth
@@ -25,6 +24,7 @@ from backend.scim.quirks import PatchOperation, canonical_resource
 from backend.scim.resources import etag, group_columns, member_ids
 from backend.scim.schema import GROUP_ATTRS
 from backend.scim.users import Page
+from backend.store.compiled import Tx
 from backend.store.models import ScimGroup, ScimGroupMember, ScimUser
 from backend.store.models.base import new_id, utcnow
 
@@ -42,28 +42,28 @@ ROW = sa.select(
 MEMBERS = GROUP_ATTRS.attr("members")
 
 
-def _select_one(session: Session, auth: ScimAuth, group_id: str, *, lock: bool = False) -> Any:
+def _select_one(tx: Tx, auth: ScimAuth, group_id: str, *, lock: bool = False) -> Any:
     q = ROW.where(ScimGroup.id == group_id, ScimGroup.connection_id == auth.connection_id)
     if lock:
         q = q.with_for_update()
-    row = session.execute(q).first()
+    row = tx.execute(q).first()
     if row is None:
         raise ResourceNotFound(f"no group with id {group_id!r}")
     return row
 
 
-def get(session: Session, auth: ScimAuth, group_id: str) -> Any:
-    return _select_one(session, auth, group_id)
+def get(tx: Tx, auth: ScimAuth, group_id: str) -> Any:
+    return _select_one(tx, auth, group_id)
 
 
 def members_of(
-    session: Session, group_ids: Sequence[str], location: Callable[[str], str]
+    tx: Tx, group_ids: Sequence[str], location: Callable[[str], str]
 ) -> dict[str, list[dict[str, Any]]]:
     """``{group id: [{"value", "$ref", "type"}]}`` for the groups of one page."""
     out: dict[str, list[dict[str, Any]]] = {g: [] for g in group_ids}
     if not group_ids:
         return out
-    rows = session.execute(
+    rows = tx.execute(
         sa.select(ScimGroupMember.group_id, ScimGroupMember.user_id)
         .where(ScimGroupMember.group_id.in_(group_ids))
         .order_by(ScimGroupMember.group_id, ScimGroupMember.user_id)
@@ -81,8 +81,8 @@ def _check_version(row: Any, if_match: str | None) -> None:
         raise PreconditionFailed(f"the group changed: it is now at {etag(row.version)}")
 
 
-def _taken(session: Session, auth: ScimAuth, name_norm: str, but: str | None) -> bool:
-    found = session.scalar(
+def _taken(tx: Tx, auth: ScimAuth, name_norm: str, but: str | None) -> bool:
+    found = tx.scalar(
         sa.select(ScimGroup.id).where(
             ScimGroup.connection_id == auth.connection_id,
             ScimGroup.display_name_norm == name_norm,
@@ -91,7 +91,7 @@ def _taken(session: Session, auth: ScimAuth, name_norm: str, but: str | None) ->
     return found is not None and found != but
 
 
-def _own_users(session: Session, auth: ScimAuth, ids: Iterable[str]) -> tuple[set[str], list[str]]:
+def _own_users(tx: Tx, auth: ScimAuth, ids: Iterable[str]) -> tuple[set[str], list[str]]:
     wanted = list(dict.fromkeys(ids))
     if not wanted:
         return set(), []
@@ -99,7 +99,7 @@ def _own_users(session: Session, auth: ScimAuth, ids: Iterable[str]) -> tuple[se
     for i in range(0, len(wanted), 500):
         chunk = wanted[i : i + 500]
         found.update(
-            session.scalars(
+            tx.scalars(
                 sa.select(ScimUser.id).where(
                     ScimUser.connection_id == auth.connection_id, ScimUser.id.in_(chunk)
                 )
@@ -108,11 +108,11 @@ def _own_users(session: Session, auth: ScimAuth, ids: Iterable[str]) -> tuple[se
     return found, [w for w in wanted if w not in found]
 
 
-def _add_members(session: Session, group_id: str, user_ids: set[str]) -> int:
+def _add_members(tx: Tx, group_id: str, user_ids: set[str]) -> int:
     if not user_ids:
         return 0
     existing = set(
-        session.scalars(
+        tx.scalars(
             sa.select(ScimGroupMember.user_id).where(
                 ScimGroupMember.group_id == group_id, ScimGroupMember.user_id.in_(user_ids)
             )
@@ -120,29 +120,29 @@ def _add_members(session: Session, group_id: str, user_ids: set[str]) -> int:
     )
     new = [{"group_id": group_id, "user_id": u} for u in user_ids - existing]
     if new:
-        session.execute(sa.insert(ScimGroupMember), new)
+        tx.execute(sa.insert(ScimGroupMember), new)
     return len(new)
 
 
-def _remove_members(session: Session, group_id: str, user_ids: set[str] | None) -> int:
+def _remove_members(tx: Tx, group_id: str, user_ids: set[str] | None) -> int:
     q = sa.delete(ScimGroupMember).where(ScimGroupMember.group_id == group_id)
     if user_ids is not None:
         if not user_ids:
             return 0
         q = q.where(ScimGroupMember.user_id.in_(user_ids))
-    return int(session.execute(q).rowcount)  # type: ignore[attr-defined]
+    return int(tx.execute(q).rowcount)  # type: ignore[attr-defined]
 
 
-def create(session: Session, auth: ScimAuth, body: Any) -> Any:
+def create(tx: Tx, auth: ScimAuth, body: Any) -> Any:
     doc = canonical_resource(body, GROUP_ATTRS, None)
     cols = group_columns(doc)
-    if _taken(session, auth, cols["display_name_norm"], None):
+    if _taken(tx, auth, cols["display_name_norm"], None):
         raise Uniqueness(f"a group named {cols['display_name']!r} already exists")
     now = utcnow()
     group_id = new_id()
-    seq = counters.next_seq(session, auth.connection_id, "group")
+    seq = counters.next_seq(tx, auth.connection_id, "group")
     try:
-        session.execute(
+        tx.execute(
             sa.insert(ScimGroup).values(
                 id=group_id,
                 connection_id=auth.connection_id,
@@ -155,10 +155,10 @@ def create(session: Session, auth: ScimAuth, body: Any) -> Any:
         )
     except sa.exc.IntegrityError:
         raise Uniqueness(f"a group named {cols['display_name']!r} already exists") from None
-    found, ignored = _own_users(session, auth, member_ids(doc.get("members")))
-    _add_members(session, group_id, found)
+    found, ignored = _own_users(tx, auth, member_ids(doc.get("members")))
+    _add_members(tx, group_id, found)
     audit.record(
-        session,
+        tx,
         actor=auth.display_prefix,
         action="group.create",
         target_type="group",
@@ -169,31 +169,27 @@ def create(session: Session, auth: ScimAuth, body: Any) -> Any:
         members=len(found),
         ignored_members=ignored[:20],
     )
-    return _select_one(session, auth, group_id)
+    return _select_one(tx, auth, group_id)
 
 
-def replace(
-    session: Session, auth: ScimAuth, group_id: str, body: Any, if_match: str | None
-) -> Any:
-    row = _select_one(session, auth, group_id, lock=True)
+def replace(tx: Tx, auth: ScimAuth, group_id: str, body: Any, if_match: str | None) -> Any:
+    row = _select_one(tx, auth, group_id, lock=True)
     _check_version(row, if_match)
     doc = canonical_resource(body, GROUP_ATTRS, None)
     cols = group_columns(doc)
-    found, ignored = _own_users(session, auth, member_ids(doc.get("members")))
-    _remove_members(session, row.id, None)
-    _add_members(session, row.id, found)
-    _update(session, auth, row, cols, note={"members": len(found), "ignored_members": ignored})
-    return _select_one(session, auth, row.id)
+    found, ignored = _own_users(tx, auth, member_ids(doc.get("members")))
+    _remove_members(tx, row.id, None)
+    _add_members(tx, row.id, found)
+    _update(tx, auth, row, cols, note={"members": len(found), "ignored_members": ignored})
+    return _select_one(tx, auth, row.id)
 
 
-def _update(
-    session: Session, auth: ScimAuth, row: Any, cols: dict[str, Any], note: dict[str, Any]
-) -> None:
+def _update(tx: Tx, auth: ScimAuth, row: Any, cols: dict[str, Any], note: dict[str, Any]) -> None:
     renamed = cols.get("display_name_norm") and cols["display_name"] != row.display_name
-    if renamed and _taken(session, auth, cols["display_name_norm"], row.id):
+    if renamed and _taken(tx, auth, cols["display_name_norm"], row.id):
         raise Uniqueness(f"a group named {cols['display_name']!r} already exists")
     try:
-        session.execute(
+        tx.execute(
             sa.update(ScimGroup)
             .where(ScimGroup.id == row.id)
             .values(**cols, version=row.version + 1, last_modified=utcnow())
@@ -201,7 +197,7 @@ def _update(
     except sa.exc.IntegrityError:
         raise Uniqueness(f"a group named {cols.get('display_name')!r} already exists") from None
     audit.record(
-        session,
+        tx,
         actor=auth.display_prefix,
         action="group.update",
         target_type="group",
@@ -213,9 +209,9 @@ def _update(
 
 
 def patch(
-    session: Session, auth: ScimAuth, group_id: str, ops: list[PatchOperation], if_match: str | None
+    tx: Tx, auth: ScimAuth, group_id: str, ops: list[PatchOperation], if_match: str | None
 ) -> Any:
-    row = _select_one(session, auth, group_id, lock=True)
+    row = _select_one(tx, auth, group_id, lock=True)
     _check_version(row, if_match)
     attr_ops: list[PatchOperation] = []
     added = removed = 0
@@ -225,7 +221,7 @@ def patch(
             rest = {}
             for key, value in op.value.items():
                 if isinstance(key, str) and key.lower() == "members":
-                    a, r, i = _members_op(session, auth, row.id, op.op, None, value)
+                    a, r, i = _members_op(tx, auth, row.id, op.op, None, value)
                     added, removed, ignored = added + a, removed + r, ignored + i
                 else:
                     rest[key] = value
@@ -234,7 +230,7 @@ def patch(
             continue
         target = resolve_path(op.path, GROUP_ATTRS, None) if op.path else None
         if target is not None and target.attr is MEMBERS:
-            a, r, i = _members_op(session, auth, row.id, op.op, target.filter, op.value)
+            a, r, i = _members_op(tx, auth, row.id, op.op, target.filter, op.value)
             added, removed, ignored = added + a, removed + r, ignored + i
         else:
             attr_ops.append(op)
@@ -252,32 +248,32 @@ def patch(
             note["ignored_members"] = ignored[:20]
         if cols:
             note["changed"] = sorted(k for k in cols if not k.endswith("_norm"))
-        _update(session, auth, row, cols, note)
-    return _select_one(session, auth, row.id)
+        _update(tx, auth, row, cols, note)
+    return _select_one(tx, auth, row.id)
 
 
 def _members_op(
-    session: Session, auth: ScimAuth, group_id: str, op: str, filt: FilterNode | None, value: Any
+    tx: Tx, auth: ScimAuth, group_id: str, op: str, filt: FilterNode | None, value: Any
 ) -> tuple[int, int, list[str]]:
     """Apply one PATCH op on ``members``; returns (added, removed, ignored ids)."""
     if op == "remove":
         if filt is not None:
             ids = _ids_in_filter(filt)
             if ids is None:  # a filter other than value eq ...: evaluate it on the members
-                current = session.scalars(
+                current = tx.scalars(
                     sa.select(ScimGroupMember.user_id).where(ScimGroupMember.group_id == group_id)
                 )
                 assert MEMBERS is not None
                 ids = {u for u in current if matches(filt, {"value": u}, MEMBERS)}
-            return 0, _remove_members(session, group_id, ids), []
+            return 0, _remove_members(tx, group_id, ids), []
         if value:  # Entra: remove with a list of {"value": id}
-            return 0, _remove_members(session, group_id, set(member_ids(value))), []
-        return 0, _remove_members(session, group_id, None), []
+            return 0, _remove_members(tx, group_id, set(member_ids(value))), []
+        return 0, _remove_members(tx, group_id, None), []
     if filt is not None:
         raise InvalidValue('add or replace members with a list of {"value": id}, not a filter')
-    found, ignored = _own_users(session, auth, member_ids(value))
-    removed = _remove_members(session, group_id, None) if op == "replace" else 0
-    return _add_members(session, group_id, found), removed, ignored
+    found, ignored = _own_users(tx, auth, member_ids(value))
+    removed = _remove_members(tx, group_id, None) if op == "replace" else 0
+    return _add_members(tx, group_id, found), removed, ignored
 
 
 def _ids_in_filter(node: FilterNode) -> set[str] | None:
@@ -298,13 +294,13 @@ def _ids_in_filter(node: FilterNode) -> set[str] | None:
     return ids
 
 
-def delete(session: Session, auth: ScimAuth, group_id: str, if_match: str | None) -> None:
-    row = _select_one(session, auth, group_id, lock=True)
+def delete(tx: Tx, auth: ScimAuth, group_id: str, if_match: str | None) -> None:
+    row = _select_one(tx, auth, group_id, lock=True)
     _check_version(row, if_match)
-    session.execute(sa.delete(ScimGroup).where(ScimGroup.id == row.id))
-    counters.removed(session, auth.connection_id, "group")
+    tx.execute(sa.delete(ScimGroup).where(ScimGroup.id == row.id))
+    counters.removed(tx, auth.connection_id, "group")
     audit.record(
-        session,
+        tx,
         actor=auth.display_prefix,
         action="group.delete",
         target_type="group",
@@ -316,7 +312,7 @@ def delete(session: Session, auth: ScimAuth, group_id: str, if_match: str | None
 
 
 def list_page(
-    session: Session,
+    tx: Tx,
     auth: ScimAuth,
     cursors: paging.Cursors,
     *,
@@ -332,23 +328,23 @@ def list_page(
     dense = False
     total: int | None = None
     if node is None:
-        n, last = counters.groups(session, auth.connection_id)
+        n, last = counters.groups(tx, auth.connection_id)
         total, dense = n, n == last
     if count == 0:
-        return Page(rows=(), total=total if total is not None else _count(session, where))
+        return Page(rows=(), total=total if total is not None else _count(tx, where))
     key = (auth.connection_id, "group", filter_text, start_index)
     plan = paging.plan(cursors, key, start_index=start_index, dense=dense)
     q = ROW.where(*where).order_by(ScimGroup.seq).limit(count)
     q = q.where(ScimGroup.seq > plan.after) if plan.after is not None else q.offset(plan.offset)
-    rows = session.execute(q).all()
+    rows = tx.execute(q).all()
     if rows and not dense:
         cursors.put(
             (auth.connection_id, "group", filter_text, start_index + len(rows)), rows[-1].seq
         )
     if total is None:
-        total = len(rows) if start_index == 1 and len(rows) < count else _count(session, where)
+        total = len(rows) if start_index == 1 and len(rows) < count else _count(tx, where)
     return Page(rows=rows, total=total)
 
 
-def _count(session: Session, where: list[Any]) -> int:
-    return int(session.scalar(sa.select(sa.func.count()).select_from(ScimGroup).where(*where)) or 0)
+def _count(tx: Tx, where: list[Any]) -> int:
+    return int(tx.scalar(sa.select(sa.func.count()).select_from(ScimGroup).where(*where)) or 0)

@@ -1,26 +1,28 @@
 """The ``/scim/v2`` HTTP surface: bearer-token auth, body limits and content types, ETags,
 ``ListResponse`` paging, and every error as SCIM error JSON (in one place: ``_respond``).
 
-Each request does its database work in one ``Database.read()`` or ``write()`` block on a
-worker thread (sync SQLAlchemy), the token check included, so a request costs one
-transaction. Discovery documents need no token: they describe the service, not a tenant.
+Each request does its database work as one unit in one transaction, the token check included,
+through a ``Runner`` (``backend.store.runners``): on SQLite, bounded reads (a user by id, a
+``userName``/``externalId`` look-up, a keyset page) run on the event loop and writes share
+group commits; open-ended filters and everything on PostgreSQL run on the thread pool.
+Discovery documents need no token: they describe the service, not a tenant.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
-from collections.abc import Awaitable, Callable
-from contextlib import nullcontext
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
-from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
+import orjson
+import sqlalchemy as sa
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount
+from starlette.types import Receive, Scope, Send
 
 from backend.domain.scim_tokens import ScimAuth, authenticate
 from backend.runtime import Runtime
@@ -40,12 +42,17 @@ from backend.scim.errors import (
 )
 from backend.scim.requestlog import RequestLog
 from backend.scim.resources import etag, render_group, render_user
+from backend.store.runners import open_runner
 
-__all__ = ["MAX_BODY", "ScimApi"]
+__all__ = ["MAX_BODY", "PREFIX", "ScimApi"]
 
+PREFIX = "/scim/v2"
 MAX_BODY = 1024 * 1024
 MEDIA_TYPE = "application/scim+json"
 JSON_TYPES = ("application/scim+json", "application/json")
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+_WRITE_OPS = {"POST": "create", "PUT": "replace", "PATCH": "patch", "DELETE": "delete"}
 log = logging.getLogger(__name__)
 
 
@@ -61,6 +68,8 @@ class Call:
     if_none_match: str | None
     token: str | None
     auth: ScimAuth | None = None
+    filter_node: Any = field(default=None)  # parsed once, by _bounded or _list_params
+    filter_parsed: bool = False
 
 
 @dataclass(slots=True)
@@ -70,172 +79,162 @@ class Result:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-Handler = Callable[[Session, Call], Result]
+Handler = Callable[[sa.Connection, Call], Result]
+
+
+@dataclass(frozen=True, slots=True)
+class _Template:
+    """Stands in ``scope["route"]`` as Starlette's routes do: the access log reads its ``path``."""
+
+    path: str
 
 
 class ScimApi:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
-        self.base = rt.settings.url("/scim/v2")
+        self.base = rt.settings.url(PREFIX)
         self.cursors = paging.Cursors()
-        self.requests = RequestLog(rt.db)
+        self.runner = open_runner(rt.db)
+        self.requests = RequestLog(rt.db, self.runner)
         self.dialect = rt.db.engine.dialect.name
-        # SQLite has one writer at a time: queue this process's writers on a lock rather than
-        # on SQLite's busy handler, which sleeps in steps of up to 100 ms.
-        self._write_lock = threading.Lock() if self.dialect == "sqlite" else nullcontext()
         self._static: dict[str, Any] = {
             "ServiceProviderConfig": schema.service_provider_config(self.base),
             "ResourceTypes": schema.resource_types(self.base),
             "Schemas": schema.schemas(self.base),
         }
+        self._collections: dict[str, dict[str, Handler]] = {
+            "Users": {"GET": self.list_users, "POST": self.create_user},
+            "Groups": {"GET": self.list_groups, "POST": self.create_group},
+        }
+        self._items: dict[str, dict[str, Handler]] = {
+            "Users": {"GET": self.get_user, "PUT": self.replace_user,
+                      "PATCH": self.patch_user, "DELETE": self.delete_user},
+            "Groups": {"GET": self.get_group, "PUT": self.replace_group,
+                       "PATCH": self.patch_group, "DELETE": self.delete_group},
+        }  # fmt: skip
+        self._searches = (self.search_all, self.search_users, self.search_groups)
+
+    def close(self) -> None:
+        """At shutdown: write the buffered request log, finish the queued writes."""
+        self.requests.wait_idle()
+        self.runner.close()
 
     # -- wiring -----------------------------------------------------------------------------
 
     def routes(self) -> list[BaseRoute]:
-        any_method = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
-        return [
-            Mount(
-                "/scim/v2",
-                routes=[
-                    Route(
-                        "/.search", self._endpoint({"POST": self.search_all}), methods=any_method
-                    ),
-                    Route(
-                        "/Users/.search",
-                        self._endpoint({"POST": self.search_users}),
-                        methods=any_method,
-                    ),
-                    Route(
-                        "/Groups/.search",
-                        self._endpoint({"POST": self.search_groups}),
-                        methods=any_method,
-                    ),
-                    Route(
-                        "/Users",
-                        self._endpoint({"GET": self.list_users, "POST": self.create_user}),
-                        methods=any_method,
-                    ),
-                    Route(
-                        "/Users/{id}",
-                        self._endpoint(
-                            {
-                                "GET": self.get_user,
-                                "PUT": self.replace_user,
-                                "PATCH": self.patch_user,
-                                "DELETE": self.delete_user,
-                            }
-                        ),
-                        methods=any_method,
-                    ),
-                    Route(
-                        "/Groups",
-                        self._endpoint({"GET": self.list_groups, "POST": self.create_group}),
-                        methods=any_method,
-                    ),
-                    Route(
-                        "/Groups/{id}",
-                        self._endpoint(
-                            {
-                                "GET": self.get_group,
-                                "PUT": self.replace_group,
-                                "PATCH": self.patch_group,
-                                "DELETE": self.delete_group,
-                            }
-                        ),
-                        methods=any_method,
-                    ),
-                    Route(
-                        "/ServiceProviderConfig",
-                        self._discovery("ServiceProviderConfig"),
-                        methods=any_method,
-                    ),
-                    Route("/ResourceTypes", self._discovery("ResourceTypes"), methods=any_method),
-                    Route(
-                        "/ResourceTypes/{id}", self._discovery("ResourceTypes"), methods=any_method
-                    ),
-                    Route("/Schemas", self._discovery("Schemas"), methods=any_method),
-                    Route("/Schemas/{id:path}", self._discovery("Schemas"), methods=any_method),
-                    Route("/{rest:path}", self._not_found, methods=any_method),
-                ],
-            ),
-        ]
+        return [Mount(PREFIX, app=self)]
 
-    def _endpoint(self, handlers: dict[str, Handler]) -> Callable[[Request], Awaitable[Response]]:
-        writes = {"POST", "PUT", "PATCH", "DELETE"}
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI app under ``/scim/v2``: a dozen fixed paths, matched by splitting the path
+        (cheaper than a router's regular expressions on every SCIM request)."""
+        path = scope["path"]
+        rest = path[len(PREFIX) :] if path.startswith(PREFIX) else path
+        parts = [p for p in rest.split("/") if p] if rest not in ("", "/") else []
+        request = Request(scope, receive)
+        response = await self._dispatch(request, scope, parts)
+        await response(scope, receive, send)
 
-        async def endpoint(request: Request) -> Response:
-            method = request.method
-            handler = handlers.get("GET" if method == "HEAD" else method)
-            call: Call | None = None
+    async def _dispatch(self, request: Request, scope: Scope, parts: list[str]) -> Response:
+        n = len(parts)
+        first = parts[0] if parts else ""
+        if first in self._collections and n <= 2:
+            if n == 1:
+                return await self._serve(request, scope, f"/{first}", self._collections[first])
+            if parts[1] == ".search":
+                search = self.search_users if first == "Users" else self.search_groups
+                return await self._serve(request, scope, f"/{first}/.search", {"POST": search})
+            params = {"id": parts[1]}
+            template = f"/{first}/{{id}}"
+            return await self._serve(request, scope, template, self._items[first], params)
+        if first == ".search" and n == 1:
+            return await self._serve(request, scope, "/.search", {"POST": self.search_all})
+        if first in self._static and (n == 1 or first != "ServiceProviderConfig"):
+            scope["route"] = _Template(f"/{first}" if n == 1 else f"/{first}/{{id}}")
+            return self._discovery(request, first, "/".join(parts[1:]) if n > 1 else None)
+        if first == "Bulk":
+            return _error(NotSupported("/Bulk is not supported"))
+        return _error(ResourceNotFound(f"there is no SCIM endpoint at {PREFIX}/{'/'.join(parts)}"))
+
+    async def _serve(self, request: Request, scope: Scope, template: str,
+                     handlers: dict[str, Handler], params: dict[str, str] | None = None,
+                     ) -> Response:  # fmt: skip
+        scope["route"] = _Template(template)  # what the access log names the request by
+        method = request.method
+        handler = handlers.get("GET" if method == "HEAD" else method)
+        call: Call | None = None
+        try:
+            if handler is None:
+                raise MethodNotAllowed(f"{method} is not supported on {PREFIX}{template}")
+            headers = request.headers
+            call = Call(
+                method=method,
+                params=params or {},
+                query=dict(request.query_params) if scope["query_string"] else {},
+                body=await _read_json(request) if method in _WITH_BODY else None,
+                if_match=headers.get("if-match"),
+                if_none_match=headers.get("if-none-match"),
+                token=_bearer(headers.get("authorization")),
+            )
+            if not call.token:
+                raise Unauthorized("authenticate with the SCIM bearer token from the Dashboard")
+            unit = partial(self._handle, handler, call)
+            if method in _WRITES and handler not in self._searches:
+                result = await self.runner.write(unit)
+            else:
+                result = await self.runner.read(unit, bounded=self._bounded(handler, call))
+            response = _respond(result, head=method == "HEAD")
+        except ScimError as exc:
+            response = _error(exc)
+        except Exception:
+            log.exception("SCIM %s %s failed", method, scope["path"])
+            response = _error(ScimError("the server could not complete the request"))
+        if call is not None and call.auth is not None:
+            if handler in self._searches:
+                op = "search"
+            else:
+                op = _WRITE_OPS.get(method) or ("get" if params else "list")
+            self.requests.add(
+                call.auth,
+                op,
+                method,
+                scope["path"],
+                response.status_code,
+                request.headers.get("user-agent", ""),
+            )
+        return response
+
+    def _bounded(self, handler: Handler, call: Call) -> bool:
+        """A read whose cost does not grow with the tenant: cheap enough for the event loop."""
+        if handler == self.get_user:
+            return True
+        if handler == self.list_users:
             try:
-                if handler is None:
-                    raise MethodNotAllowed(f"{method} is not supported on {request.url.path}")
-                call = Call(
-                    method=method,
-                    params=dict(request.path_params),
-                    query=dict(request.query_params),
-                    body=await _read_json(request) if method in ("POST", "PUT", "PATCH") else None,
-                    if_match=request.headers.get("if-match"),
-                    if_none_match=request.headers.get("if-none-match"),
-                    token=_bearer(request.headers.get("authorization")),
-                )
-                result = await run_in_threadpool(self._run, handler, call, method in writes)
-                response = _respond(result, head=method == "HEAD")
-            except ScimError as exc:
-                response = _error(exc)
-            except Exception:
-                log.exception("SCIM %s %s failed", method, request.url.path)
-                response = _error(ScimError("the server could not complete the request"))
-            if call is not None and call.auth is not None:
-                self.requests.add(
-                    call.auth,
-                    method,
-                    request.url.path,
-                    response.status_code,
-                    request.headers.get("user-agent", ""),
-                )
-            return response
+                node = _filter_node(call)
+            except ScimError:
+                return True  # refused before any query
+            return node is None or users.is_indexed_lookup(node)
+        return False
 
-        return endpoint
-
-    def _run(self, handler: Handler, call: Call, write: bool) -> Result:
-        if not call.token:
-            raise Unauthorized("authenticate with the SCIM bearer token from the Dashboard")
-        if not write:
-            with self.rt.db.read() as session:
-                return self._handle(session, handler, call)
-        with self._write_lock, self.rt.db.write() as session:
-            return self._handle(session, handler, call)
-
-    def _handle(self, session: Session, handler: Handler, call: Call) -> Result:
+    def _handle(self, handler: Handler, call: Call, conn: sa.Connection) -> Result:
         assert call.token is not None
-        call.auth = authenticate(session, call.token)
+        call.auth = authenticate(conn, call.token)
         if call.auth is None:
             raise Unauthorized("this SCIM token is not valid (deleted or mistyped?)")
-        return handler(session, call)
+        return handler(conn, call)
 
-    def _discovery(self, kind: str) -> Callable[[Request], Awaitable[Response]]:
-        async def endpoint(request: Request) -> Response:
-            if request.method not in ("GET", "HEAD"):
-                return _error(MethodNotAllowed(f"{request.method} is not supported here"))
-            doc = self._static[kind]
-            wanted = request.path_params.get("id")
-            if wanted is not None:
-                found = next((d for d in doc if d["id"] == wanted), None)
-                if found is None:
-                    return _error(ResourceNotFound(f"no {kind[:-1]} {wanted!r}"))
-                return _respond(Result(200, found), head=request.method == "HEAD")
-            if isinstance(doc, list):
-                doc = _list_response(doc, len(doc), 1)
-            return _respond(Result(200, doc), head=request.method == "HEAD")
-
-        return endpoint
-
-    async def _not_found(self, request: Request) -> Response:
-        rest = request.path_params.get("rest", "")
-        if rest.split("/", 1)[0] == "Bulk":
-            return _error(NotSupported(f"/{rest} is not supported"))
-        return _error(ResourceNotFound(f"there is no SCIM endpoint at /scim/v2/{rest}"))
+    def _discovery(self, request: Request, kind: str, wanted: str | None) -> Response:
+        if request.method not in ("GET", "HEAD"):
+            return _error(MethodNotAllowed(f"{request.method} is not supported here"))
+        head = request.method == "HEAD"
+        doc = self._static[kind]
+        if wanted is not None:
+            found = next((d for d in doc if d["id"] == wanted), None)
+            if found is None:
+                return _error(ResourceNotFound(f"no {kind[:-1]} {wanted!r}"))
+            return _respond(Result(200, found), head=head)
+        if isinstance(doc, list):
+            doc = _list_response(doc, len(doc), 1)
+        return _respond(Result(200, doc), head=head)
 
     # -- Users ------------------------------------------------------------------------------
 
@@ -252,11 +251,11 @@ class ScimApi:
             headers["Location"] = body["meta"]["location"]
         return Result(status, trim(body) if trim else body, headers)
 
-    def list_users(self, session: Session, call: Call) -> Result:
+    def list_users(self, conn: sa.Connection, call: Call) -> Result:
         assert call.auth is not None
-        start, count, node, text = _list_params(call.query)
+        start, count, node, text = _list_params(call)
         page = users.list_page(
-            session,
+            conn,
             call.auth,
             self.cursors,
             node=node,
@@ -274,20 +273,20 @@ class ScimApi:
             items = [trim(i) for i in items]
         return Result(200, _list_response(items, page.total, start))
 
-    def search_users(self, session: Session, call: Call) -> Result:
+    def search_users(self, conn: sa.Connection, call: Call) -> Result:
         call.query = _search_query(call.body)
-        return self.list_users(session, call)
+        return self.list_users(conn, call)
 
-    def search_groups(self, session: Session, call: Call) -> Result:
+    def search_groups(self, conn: sa.Connection, call: Call) -> Result:
         call.query = _search_query(call.body)
-        return self.list_groups(session, call)
+        return self.list_groups(conn, call)
 
-    def search_all(self, session: Session, call: Call) -> Result:
+    def search_all(self, conn: sa.Connection, call: Call) -> Result:
         """``POST /.search``: Users, then Groups, as one list (RFC 7644 §3.4.3). A filter that
         names what only one type has selects nothing of the other (§3.4.2.1)."""
         assert call.auth is not None
         call.query = _search_query(call.body)
-        start, count, node, text = _list_params(call.query)
+        start, count, node, text = _list_params(call)
         kinds = (
             (users, schema.CORE_USER, self._render_users),
             (groups, schema.GROUP, self._groups),
@@ -299,7 +298,7 @@ class ScimApi:
             first = max(1, start - total)
             try:
                 page = store.list_page(
-                    session,
+                    conn,
                     call.auth,
                     self.cursors,
                     node=node,
@@ -311,44 +310,44 @@ class ScimApi:
             except InvalidFilter as exc:
                 errors.append(exc)
                 continue
-            items.extend(render(session, page.rows, call))
+            items.extend(render(conn, page.rows, call))
             total += page.total
         if len(errors) == len(kinds):
             raise errors[0]
         return Result(200, _list_response(items, total, start))
 
-    def _render_users(self, session: Session, rows: Any, call: Call) -> list[dict[str, Any]]:
+    def _render_users(self, conn: sa.Connection, rows: Any, call: Call) -> list[dict[str, Any]]:
         trim = projection.projector(
             call.query.get("attributes"), call.query.get("excludedAttributes"), schema.CORE_USER
         )
         items = [render_user(r, self._user_location(r.id)) for r in rows]
         return [trim(i) for i in items] if trim else items
 
-    def get_user(self, session: Session, call: Call) -> Result:
+    def get_user(self, conn: sa.Connection, call: Call) -> Result:
         assert call.auth is not None
-        row = users.get(session, call.auth, call.params["id"])
+        row = users.get(conn, call.auth, call.params["id"])
         if call.if_none_match and etag(row.version) in call.if_none_match:
             return Result(304, None, {"ETag": etag(row.version)})
         return self._user(row, call)
 
-    def create_user(self, session: Session, call: Call) -> Result:
+    def create_user(self, conn: sa.Connection, call: Call) -> Result:
         assert call.auth is not None
-        return self._user(users.create(session, call.auth, call.body), call, 201)
+        return self._user(users.create(conn, call.auth, call.body), call, 201)
 
-    def replace_user(self, session: Session, call: Call) -> Result:
+    def replace_user(self, conn: sa.Connection, call: Call) -> Result:
         assert call.auth is not None
-        row = users.replace(session, call.auth, call.params["id"], call.body, call.if_match)
+        row = users.replace(conn, call.auth, call.params["id"], call.body, call.if_match)
         return self._user(row, call)
 
-    def patch_user(self, session: Session, call: Call) -> Result:
+    def patch_user(self, conn: sa.Connection, call: Call) -> Result:
         assert call.auth is not None
         ops = quirks.patch_operations(call.body)
-        row = users.patch(session, call.auth, call.params["id"], ops, call.if_match)
+        row = users.patch(conn, call.auth, call.params["id"], ops, call.if_match)
         return self._user(row, call)
 
-    def delete_user(self, session: Session, call: Call) -> Result:
+    def delete_user(self, conn: sa.Connection, call: Call) -> Result:
         assert call.auth is not None
-        users.delete(session, call.auth, call.params["id"], call.if_match)
+        users.delete(conn, call.auth, call.params["id"], call.if_match)
         return Result(204)
 
     # -- Groups -----------------------------------------------------------------------------
@@ -356,7 +355,7 @@ class ScimApi:
     def _group_location(self, group_id: str) -> str:
         return f"{self.base}/Groups/{group_id}"
 
-    def _groups(self, session: Session, rows: Any, call: Call) -> list[dict[str, Any]]:
+    def _groups(self, conn: sa.Connection, rows: Any, call: Call) -> list[dict[str, Any]]:
         trim = projection.projector(
             call.query.get("attributes"), call.query.get("excludedAttributes"), schema.GROUP
         )
@@ -365,25 +364,25 @@ class ScimApi:
             probe = trim({"id": "", "schemas": [], "members": []})
             want_members = "members" in probe
         members = (
-            groups.members_of(session, [r.id for r in rows], self._user_location)
+            groups.members_of(conn, [r.id for r in rows], self._user_location)
             if want_members
             else {}
         )
         out = [render_group(r, self._group_location(r.id), members.get(r.id)) for r in rows]
         return [trim(o) for o in out] if trim else out
 
-    def _group(self, session: Session, row: Any, call: Call, status: int = 200) -> Result:
-        body = self._groups(session, [row], call)[0]
+    def _group(self, conn: sa.Connection, row: Any, call: Call, status: int = 200) -> Result:
+        body = self._groups(conn, [row], call)[0]
         headers = {"ETag": etag(row.version)}
         if status == 201:
             headers["Location"] = self._group_location(row.id)
         return Result(status, body, headers)
 
-    def list_groups(self, session: Session, call: Call) -> Result:
+    def list_groups(self, conn: sa.Connection, call: Call) -> Result:
         assert call.auth is not None
-        start, count, node, text = _list_params(call.query)
+        start, count, node, text = _list_params(call)
         page = groups.list_page(
-            session,
+            conn,
             call.auth,
             self.cursors,
             node=node,
@@ -392,37 +391,35 @@ class ScimApi:
             count=count,
             dialect=self.dialect,
         )
-        return Result(
-            200, _list_response(self._groups(session, page.rows, call), page.total, start)
-        )
+        return Result(200, _list_response(self._groups(conn, page.rows, call), page.total, start))
 
-    def get_group(self, session: Session, call: Call) -> Result:
+    def get_group(self, conn: sa.Connection, call: Call) -> Result:
         assert call.auth is not None
-        row = groups.get(session, call.auth, call.params["id"])
+        row = groups.get(conn, call.auth, call.params["id"])
         if call.if_none_match and etag(row.version) in call.if_none_match:
             return Result(304, None, {"ETag": etag(row.version)})
-        return self._group(session, row, call)
+        return self._group(conn, row, call)
 
-    def create_group(self, session: Session, call: Call) -> Result:
+    def create_group(self, conn: sa.Connection, call: Call) -> Result:
         assert call.auth is not None
-        return self._group(session, groups.create(session, call.auth, call.body), call, 201)
+        return self._group(conn, groups.create(conn, call.auth, call.body), call, 201)
 
-    def replace_group(self, session: Session, call: Call) -> Result:
+    def replace_group(self, conn: sa.Connection, call: Call) -> Result:
         assert call.auth is not None
-        row = groups.replace(session, call.auth, call.params["id"], call.body, call.if_match)
-        return self._group(session, row, call)
+        row = groups.replace(conn, call.auth, call.params["id"], call.body, call.if_match)
+        return self._group(conn, row, call)
 
-    def patch_group(self, session: Session, call: Call) -> Result:
+    def patch_group(self, conn: sa.Connection, call: Call) -> Result:
         assert call.auth is not None
         ops = quirks.patch_operations(call.body)
-        row = groups.patch(session, call.auth, call.params["id"], ops, call.if_match)
+        row = groups.patch(conn, call.auth, call.params["id"], ops, call.if_match)
         if call.query.get("attributes") or call.query.get("excludedAttributes"):
-            return self._group(session, row, call)
+            return self._group(conn, row, call)
         return Result(204, None, {"ETag": etag(row.version)})
 
-    def delete_group(self, session: Session, call: Call) -> Result:
+    def delete_group(self, conn: sa.Connection, call: Call) -> Result:
         assert call.auth is not None
-        groups.delete(session, call.auth, call.params["id"], call.if_match)
+        groups.delete(conn, call.auth, call.params["id"], call.if_match)
         return Result(204)
 
 
@@ -454,6 +451,10 @@ async def _read_json(request: Request) -> Any:
     if not raw.strip():
         raise InvalidSyntax("the request needs a JSON body")
     try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass
+    try:  # what orjson refuses and JSON allows: integers past 64 bits
         return json.loads(raw)
     except (ValueError, RecursionError):
         raise InvalidSyntax("the request body is not valid JSON") from None
@@ -485,12 +486,20 @@ def _search_query(body: Any) -> dict[str, str]:
 _SEARCH_KEYS = ("filter", "startIndex", "count", "attributes", "excludedAttributes")
 
 
-def _list_params(query: dict[str, str]) -> tuple[int, int, Any, str]:
+def _filter_node(call: Call) -> Any:
+    if not call.filter_parsed:
+        text = (call.query.get("filter") or "").strip()
+        call.filter_node = scim_filter.parse(text) if text else None
+        call.filter_parsed = True
+    return call.filter_node
+
+
+def _list_params(call: Call) -> tuple[int, int, Any, str]:
+    query = call.query
     start = max(1, _int_param(query, "startIndex", 1))
     count = min(max(0, _int_param(query, "count", schema.MAX_RESULTS)), schema.MAX_RESULTS)
-    text = query.get("filter") or ""
-    node = scim_filter.parse(text) if text.strip() else None
-    return start, count, node, text.strip()
+    node = _filter_node(call)
+    return start, count, node, (query.get("filter") or "").strip()
 
 
 def _list_response(items: list[Any], total: int, start: int) -> dict[str, Any]:
@@ -504,7 +513,10 @@ def _list_response(items: list[Any], total: int, start: int) -> dict[str, Any]:
 
 
 def _dumps(body: Any) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    try:
+        return orjson.dumps(body)
+    except TypeError:  # integers past 64 bits, echoed from a request
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _respond(result: Result, *, head: bool = False) -> Response:

@@ -15,7 +15,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from scim2_models.path import CompareOperator, Comparison, FilterNode
-from sqlalchemy.orm import Session
 
 from backend.domain import audit
 from backend.domain import users as user_service
@@ -27,11 +26,11 @@ from backend.scim.patch import apply
 from backend.scim.quirks import PatchOperation, canonical_resource
 from backend.scim.resources import USER_COLUMNS, etag, norm, user_columns, user_document
 from backend.scim.schema import CORE_USER, ENTERPRISE_USER_ATTRS, USER_ATTRS
-from backend.store.compiled import Query, Statement
+from backend.store.compiled import Query, Statement, Tx, connection_of
 from backend.store.models import ScimUser
 from backend.store.models.base import new_id, utcnow
 
-__all__ = ["Page", "create", "delete", "get", "list_page", "patch", "replace"]
+__all__ = ["Page", "create", "delete", "get", "is_indexed_lookup", "list_page", "patch", "replace"]
 
 ROW = sa.select(
     ScimUser.id,
@@ -74,15 +73,15 @@ _PAGE = Query(
 )
 
 
-def _select_one(session: Session, auth: ScimAuth, user_id: str, *, lock: bool = False) -> Any:
-    row = (_GET_FOR_UPDATE if lock else _GET).first(session, id=user_id, c=auth.connection_id)
+def _select_one(tx: Tx, auth: ScimAuth, user_id: str, *, lock: bool = False) -> Any:
+    row = (_GET_FOR_UPDATE if lock else _GET).first(tx, id=user_id, c=auth.connection_id)
     if row is None:
         raise ResourceNotFound(f"no user with id {user_id!r}")
     return row
 
 
-def get(session: Session, auth: ScimAuth, user_id: str) -> Any:
-    return _select_one(session, auth, user_id)
+def get(tx: Tx, auth: ScimAuth, user_id: str) -> Any:
+    return _select_one(tx, auth, user_id)
 
 
 def _check_version(row: Any, if_match: str | None) -> None:
@@ -124,32 +123,32 @@ _UPDATE = Statement(
 )
 
 
-def _taken(session: Session, auth: ScimAuth, user_name_norm: str, but: str | None) -> bool:
-    found = _TAKEN.scalar(session, c=auth.connection_id, u=user_name_norm)
+def _taken(tx: Tx, auth: ScimAuth, user_name_norm: str, but: str | None) -> bool:
+    found = _TAKEN.scalar(tx, c=auth.connection_id, u=user_name_norm)
     return found is not None and found != but
 
 
-def _unique(session: Session, stmt: Statement, params: dict[str, Any], user_name: str) -> None:
+def _unique(tx: Tx, stmt: Statement, params: dict[str, Any], user_name: str) -> None:
     try:
-        stmt.run(session, **params)
-    except session.get_bind().dialect.dbapi.IntegrityError:  # type: ignore[union-attr]
+        stmt.run(tx, **params)
+    except connection_of(tx).dialect.dbapi.IntegrityError:  # type: ignore[union-attr]
         raise Uniqueness(f"a user with userName {user_name!r} already exists") from None
 
 
-def create(session: Session, auth: ScimAuth, body: Any) -> Any:
+def create(tx: Tx, auth: ScimAuth, body: Any) -> Any:
     doc = canonical_resource(body, USER_ATTRS, ENTERPRISE_USER_ATTRS)
     cols = user_columns(doc)
-    if _taken(session, auth, cols["user_name_norm"], None):
+    if _taken(tx, auth, cols["user_name_norm"], None):
         raise Uniqueness(f"a user with userName {cols['user_name']!r} already exists")
     now = utcnow()
     user_id = new_id()
-    seq = counters.next_seq(session, auth.connection_id, "user")
+    seq = counters.next_seq(tx, auth.connection_id, "user")
     params = dict(cols, id=user_id, connection_id=auth.connection_id, org_id=auth.org_id, seq=seq,
                   version=1, created_at=now, last_modified=now,
                   deactivated_at=None if cols["active"] else now)  # fmt: skip
-    _unique(session, _INSERT, params, cols["user_name"])
+    _unique(tx, _INSERT, params, cols["user_name"])
     audit.record(
-        session,
+        tx,
         actor=auth.display_prefix,
         action="user.create",
         target_type="user",
@@ -158,39 +157,39 @@ def create(session: Session, auth: ScimAuth, body: Any) -> Any:
         connection_id=auth.connection_id,
         user_name=cols["user_name"],
     )
-    return _select_one(session, auth, user_id)
+    return _select_one(tx, auth, user_id)
 
 
-def replace(session: Session, auth: ScimAuth, user_id: str, body: Any, if_match: str | None) -> Any:
-    row = _select_one(session, auth, user_id, lock=True)
+def replace(tx: Tx, auth: ScimAuth, user_id: str, body: Any, if_match: str | None) -> Any:
+    row = _select_one(tx, auth, user_id, lock=True)
     _check_version(row, if_match)
     doc = canonical_resource(body, USER_ATTRS, ENTERPRISE_USER_ATTRS)
     doc.setdefault("active", row.active)  # a PUT without "active" does not reactivate
-    return _store(session, auth, row, doc)
+    return _store(tx, auth, row, doc)
 
 
 def patch(
-    session: Session, auth: ScimAuth, user_id: str, ops: list[PatchOperation], if_match: str | None
+    tx: Tx, auth: ScimAuth, user_id: str, ops: list[PatchOperation], if_match: str | None
 ) -> Any:
-    row = _select_one(session, auth, user_id, lock=True)
+    row = _select_one(tx, auth, user_id, lock=True)
     _check_version(row, if_match)
     doc = apply(user_document(row), ops, USER_ATTRS, ENTERPRISE_USER_ATTRS)
-    return _store(session, auth, row, doc)
+    return _store(tx, auth, row, doc)
 
 
-def _store(session: Session, auth: ScimAuth, row: Any, doc: dict[str, Any]) -> Any:
+def _store(tx: Tx, auth: ScimAuth, row: Any, doc: dict[str, Any]) -> Any:
     cols = user_columns(doc)
     active = cols.pop("active")
     current = {k: getattr(row, k) for k in cols if hasattr(row, k)}
     changed = sorted(k for k, v in cols.items() if k in current and current[k] != v)
-    if "user_name" in changed and _taken(session, auth, cols["user_name_norm"], row.id):
+    if "user_name" in changed and _taken(tx, auth, cols["user_name_norm"], row.id):
         raise Uniqueness(f"a user with userName {cols['user_name']!r} already exists")
     if changed:
         params = dict(cols, uid=row.id, active=row.active, version=row.version + 1,
                       last_modified=utcnow())  # fmt: skip
-        _unique(session, _UPDATE, params, cols["user_name"])
+        _unique(tx, _UPDATE, params, cols["user_name"])
         audit.record(
-            session,
+            tx,
             actor=auth.display_prefix,
             action="user.update",
             target_type="user",
@@ -201,20 +200,20 @@ def _store(session: Session, auth: ScimAuth, row: Any, doc: dict[str, Any]) -> A
         )
     if active != row.active:
         change = user_service.reactivate_user if active else user_service.deactivate_user
-        change(session, row.id, actor=auth.display_prefix, org_id=auth.org_id)
+        change(tx, row.id, actor=auth.display_prefix, org_id=auth.org_id)
     if changed or active != row.active:
-        return _select_one(session, auth, row.id)
+        return _select_one(tx, auth, row.id)
     return row
 
 
-def delete(session: Session, auth: ScimAuth, user_id: str, if_match: str | None) -> None:
-    row = _select_one(session, auth, user_id, lock=True)
+def delete(tx: Tx, auth: ScimAuth, user_id: str, if_match: str | None) -> None:
+    row = _select_one(tx, auth, user_id, lock=True)
     _check_version(row, if_match)
-    user_service.delete_user(session, row.id, actor=auth.display_prefix, org_id=auth.org_id)
+    user_service.delete_user(tx, row.id, actor=auth.display_prefix, org_id=auth.org_id)
 
 
 def list_page(
-    session: Session,
+    tx: Tx,
     auth: ScimAuth,
     cursors: paging.Cursors,
     *,
@@ -226,7 +225,7 @@ def list_page(
 ) -> Page:
     user_name = _user_name_eq(node)
     if user_name is not None:  # Okta's lookup before every create: one indexed row
-        found = _BY_USER_NAME.all(session, c=auth.connection_id, u=norm(user_name))
+        found = _BY_USER_NAME.all(tx, c=auth.connection_id, u=norm(user_name))
         return Page(rows=found[:count] if start_index == 1 else [], total=len(found))
     where = [ScimUser.connection_id == auth.connection_id]
     if node is not None:
@@ -234,28 +233,33 @@ def list_page(
     dense = False
     total: int | None = None
     if node is None:
-        users, last_seq = counters.users(session, auth.connection_id)
+        users, last_seq = counters.users(tx, auth.connection_id)
         total, dense = users, users == last_seq
     if count == 0:
         if total is None:
-            total = _count(session, where)
+            total = _count(tx, where)
         return Page(rows=(), total=total)
     key = (auth.connection_id, "user", filter_text, start_index)
     plan = paging.plan(cursors, key, start_index=start_index, dense=dense)
     rows: Sequence[Any]
     if node is None and plan.after is not None:
-        rows = _PAGE.all(session, c=auth.connection_id, after=plan.after, lim=count)
+        rows = _PAGE.all(tx, c=auth.connection_id, after=plan.after, lim=count)
     else:
         q = ROW.where(*where).order_by(ScimUser.seq).limit(count)
         q = q.where(ScimUser.seq > plan.after) if plan.after is not None else q.offset(plan.offset)
-        rows = session.execute(q).all()
+        rows = tx.execute(q).all()
     if rows and not dense:
         cursors.put(
             (auth.connection_id, "user", filter_text, start_index + len(rows)), rows[-1].seq
         )
     if total is None:
-        total = len(rows) if start_index == 1 and len(rows) < count else _count(session, where)
+        total = len(rows) if start_index == 1 and len(rows) < count else _count(tx, where)
     return Page(rows=rows, total=total)
+
+
+def is_indexed_lookup(node: FilterNode) -> bool:
+    """``userName eq "..."``: one row through the unique index, whatever the tenant's size."""
+    return _user_name_eq(node) is not None
 
 
 def _user_name_eq(node: FilterNode | None) -> str | None:
@@ -271,5 +275,5 @@ def _user_name_eq(node: FilterNode | None) -> str | None:
     return None
 
 
-def _count(session: Session, where: list[Any]) -> int:
-    return int(session.scalar(sa.select(sa.func.count()).select_from(ScimUser).where(*where)) or 0)
+def _count(tx: Tx, where: list[Any]) -> int:
+    return int(tx.scalar(sa.select(sa.func.count()).select_from(ScimUser).where(*where)) or 0)

@@ -1,13 +1,14 @@
-"""Hot statements, compiled once per dialect and run on the DBAPI cursor of the session's own
+"""Hot statements, compiled once per dialect and run on the DBAPI cursor of the caller's own
 transaction: the SCIM queries, the SCIM token check and audit rows.
 
 Okta calls ``GET /Users?filter=userName eq ...`` and ``GET /Users/{id}`` for every user it
 touches; through SQLAlchemy's execution layer each such query costs about 20 times what SQLite
 does, more than the rest of the request together. Here a statement is still written in
 SQLAlchemy Core (so it is the same on SQLite and PostgreSQL), compiled once, and executed on
-the cursor of ``session.connection()``: same connection, same transaction, no per-call cache
-key, no result-processing machinery. Only plain string and integer parameters go through it;
-results are converted for the few column types the SCIM rows have.
+the DBAPI cursor of the caller's ``Tx`` (a ``Session`` or a Core ``Connection``): same
+connection, same transaction, no per-call cache key, no result-processing machinery. Only plain
+string and integer parameters go through it; results are converted for the few column types
+the SCIM rows have.
 """
 
 from __future__ import annotations
@@ -22,7 +23,15 @@ from sqlalchemy.orm import Session
 
 from backend.store.models.base import UTCDateTime
 
-__all__ = ["Query", "Statement"]
+__all__ = ["Query", "Statement", "Tx", "connection_of"]
+
+Tx = Session | sa.Connection
+"""What database code runs in: an ORM session, or a Core connection inside a transaction (the
+SCIM hot path has no session: see ``backend.store.runners``)."""
+
+
+def connection_of(tx: Tx) -> sa.Connection:
+    return tx if isinstance(tx, sa.Connection) else tx.connection()
 
 
 def _dt(value: Any) -> Any:
@@ -86,8 +95,8 @@ class Statement:
             found = self._compiled[dialect.name] = _Compiled(self.stmt, dialect)
         return found
 
-    def _run(self, session: Session, params: dict[str, Any], fetch: bool) -> tuple[Any, int]:
-        conn = session.connection()
+    def _run(self, tx: Tx, params: dict[str, Any], fetch: bool) -> tuple[Any, int]:
+        conn = tx if isinstance(tx, sa.Connection) else tx.connection()
         compiled = self._for(conn.dialect)
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
@@ -96,17 +105,17 @@ class Statement:
         finally:
             cursor.close()
 
-    def run(self, session: Session, **params: Any) -> int:
+    def run(self, tx: Tx, **params: Any) -> int:
         """Execute; returns the row count."""
-        return self._run(session, params, False)[1]
+        return self._run(tx, params, False)[1]
 
-    def scalar(self, session: Session, **params: Any) -> Any:
-        rows = self._run(session, params, True)[0]
+    def scalar(self, tx: Tx, **params: Any) -> Any:
+        rows = self._run(tx, params, True)[0]
         return rows[0][0] if rows else None
 
 
 class Query(Statement):
-    """A Core ``select`` run cheaply: ``q.all(session, **params)`` gives named tuples."""
+    """A Core ``select`` run cheaply: ``q.all(tx, **params)`` gives named tuples."""
 
     def __init__(self, stmt: Any) -> None:
         super().__init__(stmt)
@@ -114,8 +123,8 @@ class Query(Statement):
         self.row_type = namedtuple("Row", [c.key for c in cols])  # type: ignore[misc]
         self.converters = [(i, f) for i, c in enumerate(cols) if (f := _converter(c)) is not None]
 
-    def all(self, session: Session, **params: Any) -> list[Any]:
-        raw = self._run(session, params, True)[0]
+    def all(self, tx: Tx, **params: Any) -> list[Any]:
+        raw = self._run(tx, params, True)[0]
         make, conv = self.row_type, self.converters
         out = []
         for values in raw:
@@ -125,6 +134,6 @@ class Query(Statement):
             out.append(make(*values))
         return out
 
-    def first(self, session: Session, **params: Any) -> Any:
-        rows = self.all(session, **params)
+    def first(self, tx: Tx, **params: Any) -> Any:
+        rows = self.all(tx, **params)
         return rows[0] if rows else None

@@ -149,5 +149,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
+        dbapi = conn.connection.dbapi_connection
+        if dbapi.in_transaction:  # type: ignore[union-attr]
+            return  # begun on the DBAPI connection already (``runners.SqliteRunner``): join it
         immediate = conn.get_execution_options().get("quickture_immediate", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # On the DBAPI connection: SQLAlchemy's own execution path would cost more than the
+        # BEGIN itself, on every transaction.
+        dbapi.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")  # type: ignore[union-attr]

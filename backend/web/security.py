@@ -1,11 +1,12 @@
 """Security headers on every response, as a pure ASGI middleware.
 
 The CSP allows no inline script or style: pages load ``/static/app.js`` and ``/static/app.css``.
+A header the response already has is left as it is. The headers are encoded once, and added
+to the raw header list: this runs on every request, SCIM's included.
 """
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["SecurityHeadersMiddleware"]
@@ -28,19 +29,24 @@ class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
         self.hsts = hsts
+        wanted = dict(HEADERS)
+        if hsts:
+            wanted["Strict-Transport-Security"] = "max-age=31536000"
+        self._raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in wanted.items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
+        raw = self._raw
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in HEADERS.items():
-                    headers.setdefault(name, value)
-                if self.hsts:
-                    headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+                headers = message.setdefault("headers", [])
+                have = {k.lower() for k, _ in headers}
+                headers = message["headers"] = list(headers)
+                headers.extend(h for h in raw if h[0] not in have)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -1,5 +1,5 @@
 """A SCIM tenant per test: an organization, a connection and its bearer token, and the SCIM
-routes served on a real 127.0.0.1 socket (a tiny Starlette app with only ``scim.routes``)."""
+routes served on a real 127.0.0.1 socket (a tiny Starlette app with only ``ScimApi.routes()``)."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ def scim_app(runtime: Runtime) -> Iterator[tuple[str, scim.ScimApi]]:
     api = scim.ScimApi(runtime)
     with serve_asgi(lambda _base: Starlette(routes=api.routes())) as base_url:
         yield base_url, api
-    api.requests.wait_idle()  # nothing left writing when the database closes
+    api.close()  # nothing left writing when the database closes
 
 
 @pytest.fixture
