@@ -3,8 +3,19 @@
 A filter never runs in Python: ``to_sql`` turns the syntax tree into one boolean SQL
 expression over the tenant's rows. Every comparison is two-valued (a missing value compares
 false, ``ne`` true), so ``not (...)`` means in SQL what it means in the RFC. Attributes that
-are ``caseExact: false`` compare lower-cased; userName and the primary email use their stored
-lower-case copies (and their indexes).
+are ``caseExact: false`` compare lower-cased; userName uses its stored normalised copy (and
+its index).
+
+``emails`` is multi-valued: the JSON list ``scim_users.emails`` (objects with ``value``, ``type``,
+``display``, ``primary``). A comparison on ``emails``, ``emails.value``, ``emails.type`` or
+``emails.display`` is an EXISTS over that list's elements (SQLite ``json_each``, PostgreSQL
+``json_array_elements``) and holds when any address compares true, as RFC 7644 §3.4.2.2 says;
+``ne`` holds when none is equal (the negation of ``eq``, as scim2-models reads it), ``eq null``
+when the user has no address or one without that sub-attribute. ``emails[...]`` tests its whole
+filter on each address in turn. All three sub-attributes compare lower-cased. No index covers
+the list, so these filters read every user of the tenant. A comparison on the address also tries
+``email_norm``, the primary's normalised copy: it cannot narrow the search (a match may be any
+address) but keeps the primary's match exact where SQLite's ``lower()`` is not (ASCII only).
 
 The one filter Okta sends on every provisioning step, ``userName eq "..."``, is recognised by
 a regular expression that builds the same tree the full grammar would (a property test holds
@@ -35,6 +46,7 @@ from scim2_models.path import (
 )
 
 from backend.scim.errors import InvalidFilter
+from backend.scim.resources import norm
 from backend.scim.schema import CORE_USER, ENTERPRISE_USER, GROUP
 from backend.store.models import ScimGroup, ScimGroupMember, ScimUser
 
@@ -86,7 +98,8 @@ def parse(text: str) -> FilterNode:
 
 # -- the fields a filter may name ------------------------------------------------------------
 
-CI, EXACT, NORM, BOOL, DATETIME, MEMBER = "ci", "exact", "norm", "bool", "datetime", "member"
+CI, EXACT, NORM, BOOL, DATETIME = "ci", "exact", "norm", "bool", "datetime"
+MEMBER, EMAIL = "member", "email"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +107,8 @@ class Field:
     """A filterable attribute: its column and how values compare against it.
 
     ``kind``: ``ci`` (lower-cased in SQL), ``norm`` (a stored lower-case copy), ``exact``,
-    ``bool``, ``datetime``, or ``member`` (a group's membership, an EXISTS).
+    ``bool``, ``datetime``, ``member`` (a group's membership, an EXISTS), or ``email`` (a key
+    of the objects in the user's ``emails`` list, lower-cased; ``column`` is the key).
     """
 
     column: Any
@@ -116,9 +130,10 @@ USER_FIELDS: Mapping[str, Field] = {
     "name.givenname": Field(ScimUser.given_name, CI),
     "name.familyname": Field(ScimUser.family_name, CI),
     "name.formatted": Field(ScimUser.formatted_name, CI),
-    "emails": Field(ScimUser.email_norm, NORM),
-    "emails.value": Field(ScimUser.email_norm, NORM),
-    "emails.type": Field(ScimUser.email_type, CI),
+    "emails": Field("value", EMAIL),  # a comparison on a complex attribute is on its value
+    "emails.value": Field("value", EMAIL),
+    "emails.type": Field("type", EMAIL),
+    "emails.display": Field("display", EMAIL),
     "meta.lastmodified": Field(ScimUser.last_modified, DATETIME),
     "meta.created": Field(ScimUser.created_at, DATETIME),
     ENTERPRISE_USER.lower() + ":organization": Field(ScimUser.organization, CI),
@@ -144,11 +159,19 @@ def to_sql(node: FilterNode, fields: Mapping[str, Field], *, dialect: str) -> An
 
 
 class _Translator:
-    def __init__(self, fields: Mapping[str, Field], core_urn: str, dialect: str) -> None:
+    def __init__(
+        self,
+        fields: Mapping[str, Field],
+        core_urn: str,
+        dialect: str,
+        prefix: str = "",
+        element: Any = None,
+    ) -> None:
         self.fields = fields
         self.core_urn = core_urn
         self.dialect = dialect
-        self.prefix = ""  # inside emails[...]: the parent's name and a dot
+        self.prefix = prefix  # inside emails[...] or members[...]: the parent's name and a dot
+        self.element = element  # inside emails[...]: the JSON object of the address under test
 
     def visit(self, node: FilterNode) -> Any:
         if isinstance(node, Comparison):
@@ -185,29 +208,38 @@ class _Translator:
         key = self.lookup_key(path)
         if key in _USER_COMPLEX and self.fields is USER_FIELDS:
             return sa.or_(*(self._present(self.fields[k]) for k in _USER_COMPLEX[key]))
-        return self._present(self.field(path))
+        f = self.field(path)
+        if f.kind == EMAIL:  # "emails pr" too: a stored address always has a non-empty value
+            if self.element is not None:
+                return _non_empty(self._email_key(self.element, f.column))
+            return self._each_email(lambda e: _non_empty(self._email_key(e, f.column)))
+        return self._present(f)
 
     def _present(self, f: Field) -> Any:
         if f.kind == MEMBER:
             return sa.exists().where(ScimGroupMember.group_id == ScimGroup.id)
         if f.kind in (BOOL, DATETIME):
             return f.column.isnot(None)
-        return sa.and_(f.column.isnot(None), f.column != "")
+        return _non_empty(f.column)
 
     def value_path(self, node: ValuePath) -> Any:
         parent = self.lookup_key(node.attr_path)
         if parent not in ("emails", "members") or node.attr_path.sub_attr:
             raise InvalidFilter(f"{node.attr_path} is not a multi-valued attribute we filter")
-        inner = _Translator(self.fields, self.core_urn, self.dialect)
-        inner.prefix = parent + "."
-        test = inner.visit(node.val_filter)
-        if parent == "emails":  # a value filter needs a value to select: no email, no match
-            return sa.and_(self.fields["emails"].column.isnot(None), test)
-        return test
+        if parent == "members":
+            inner = _Translator(self.fields, self.core_urn, self.dialect, "members.")
+            return inner.visit(node.val_filter)
+        return self._each_email(
+            lambda e: _Translator(self.fields, self.core_urn, self.dialect, "emails.", e).visit(
+                node.val_filter
+            )
+        )
 
     def comparison(self, node: Comparison) -> Any:
         f = self.field(node.attr_path)
         op, value = node.op, node.value
+        if f.kind == EMAIL:
+            return self._email(f.column, op, value, node)
         if value is None:
             return self._null(f, op)
         if f.kind == MEMBER:
@@ -227,7 +259,7 @@ class _Translator:
         if f.kind == CI:
             col, value = sa.func.lower(col), value.lower()
         elif f.kind == NORM:
-            value = value.lower()
+            value = norm(value)
         return self._string(col, op, value)
 
     def _null(self, f: Field, op: CompareOperator) -> Any:
@@ -238,6 +270,40 @@ class _Translator:
         if op == CompareOperator.ne:
             return has
         return sa.false()
+
+    def _email(self, key: str, op: CompareOperator, value: Any, node: Comparison) -> Any:
+        if value is not None and not isinstance(value, str):
+            raise InvalidFilter(f"{node.attr_path} is a string: compare it with a quoted value")
+        if value is None and op not in (CompareOperator.eq, CompareOperator.ne):
+            return sa.false()
+        if self.element is not None:  # inside emails[...]: this one address
+            col = sa.func.lower(self._email_key(self.element, key))
+            if value is None:
+                return col.is_(None) if op == CompareOperator.eq else col.isnot(None)
+            return self._string(col, op, value.lower())
+        if op == CompareOperator.ne:  # no address is equal
+            return sa.not_(self._email(key, CompareOperator.eq, value, node))
+        if value is None:  # no address, or one without the key
+            no_key = self._each_email(lambda e: self._email_key(e, key).is_(None))
+            return sa.or_(sa.not_(self._each_email(lambda e: sa.true())), no_key)
+        any_match = self._each_email(
+            lambda e: self._string(sa.func.lower(self._email_key(e, key)), op, value.lower())
+        )
+        if key != "value":
+            return any_match
+        return sa.or_(self._string(ScimUser.email_norm, op, norm(value)), any_match)
+
+    def _each_email(self, test: Callable[[Any], Any]) -> Any:
+        """EXISTS an address of the user (a JSON object) for which ``test`` holds."""
+        fn = sa.func.json_each if self.dialect == "sqlite" else sa.func.json_array_elements
+        element = fn(ScimUser.emails).table_valued("value")
+        return sa.exists().select_from(element).where(test(element.c.value))
+
+    def _email_key(self, element: Any, key: str) -> Any:
+        """The text of ``key`` in an address's JSON object; NULL when absent or null."""
+        if self.dialect == "sqlite":
+            return sa.func.json_extract(element, "$." + key)
+        return sa.func.json_extract_path_text(element, key)
 
     def _string(self, col: Any, op: CompareOperator, value: str) -> Any:
         if op == CompareOperator.ne:
@@ -286,6 +352,10 @@ class _Translator:
         # Multi-valued: true when any member compares true, as RFC 7644 §3.4.2.2 says.
         test = f.column == value if op == CompareOperator.eq else f.column != value
         return sa.exists().where(ScimGroupMember.group_id == ScimGroup.id, test)
+
+
+def _non_empty(col: Any) -> Any:
+    return sa.and_(col.isnot(None), col != "")
 
 
 _ORDER: dict[CompareOperator, Callable[[Any, Any], Any]] = {

@@ -1,6 +1,7 @@
 """Filters: parsed by scim2-models, run in SQL. The property tests hold the SQL result to
-scim2-models' own reference evaluation (``ScimFilter.match``) over the same users, and hold the
-``userName eq`` fast path to the full grammar."""
+scim2-models' own reference evaluation (``ScimFilter.match``) over the same users (a fixed
+population, and generated lists of addresses on SQLite and PostgreSQL, where any address, primary
+or not, may match), and hold the ``userName eq`` fast path to the full grammar."""
 
 from __future__ import annotations
 
@@ -30,9 +31,9 @@ from backend.runtime import Runtime
 from backend.scim import users
 from backend.scim.errors import InvalidFilter
 from backend.scim.filter import USER_FIELDS, parse, to_sql
-from backend.scim.resources import render_user
+from backend.scim.resources import render_user, user_columns
 from backend.store.models import ScimUser
-from tests.backend.scim.conftest import make_tenant
+from tests.backend.scim.conftest import Tenant, make_tenant
 from tests.conftest import make_settings
 
 ENT = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -56,6 +57,12 @@ WORDS = [
     "a@b.com",
     "Lovelace",
     "b",
+    "ada@home.org",
+    "bob@acme.com",
+    "post@acme.com",
+    "Ada@Acme.com",
+    "@acme.com",
+    "home.org",
 ]
 STRING_PATHS = [
     AttrPath("userName"),
@@ -67,6 +74,7 @@ STRING_PATHS = [
     AttrPath("name", "formatted"),
     AttrPath("emails", "value"),
     AttrPath("emails", "type"),
+    AttrPath("emails", "display"),
     AttrPath("emails"),
     AttrPath("department", uri=ENT),
     AttrPath("organization", uri=ENT),
@@ -79,7 +87,10 @@ USERS = [
         "displayName": "Ada",
         "name": {"givenName": "Ada", "familyName": "Lovelace", "formatted": "Ada Lovelace"},
         "locale": "en-US",
-        "emails": [{"value": "ADA@acme.com", "type": "work", "primary": True}],
+        "emails": [
+            {"value": "ADA@acme.com", "type": "work", "primary": True},
+            {"value": "ada@home.org", "type": "home", "display": "Ada"},
+        ],
         ENT: {"department": "Post", "organization": "Acme"},
         "externalId": "Ada",
     },
@@ -87,7 +98,10 @@ USERS = [
         "userName": "Bob",
         "name": {"givenName": "bob", "familyName": "x"},
         "active": False,
-        "emails": [{"value": "a@b.com", "type": "home"}],
+        "emails": [  # no primary: the first is the stored one
+            {"value": "a@b.com", "type": "home"},
+            {"value": "bob@acme.com", "type": "work", "primary": False},
+        ],
         "externalId": "ada",
     },
     {
@@ -101,7 +115,11 @@ USERS = [
         "userName": "acme",
         "name": {"givenName": "A", "familyName": "B"},
         "displayName": "zed",
-        "emails": [{"value": "post@acme.com", "primary": True}],
+        "emails": [
+            {"value": "x@y.com", "type": ""},
+            {"value": "post@acme.com", "primary": True},
+            {"value": "Ada@Acme.com", "type": "Work", "display": ""},
+        ],
     },
     {
         "userName": "b",
@@ -184,7 +202,7 @@ date_cmp = st.builds(
 present = st.builds(Present, st.sampled_from([*STRING_PATHS, AttrPath("active"), AttrPath("name")]))
 inner = st.builds(
     Comparison,
-    st.sampled_from([AttrPath("value"), AttrPath("type")]),
+    st.sampled_from([AttrPath("value"), AttrPath("type"), AttrPath("display")]),
     st.sampled_from(STRING_OPS),
     values,
 )
@@ -265,7 +283,14 @@ def test_garbage_is_invalid_filter_never_a_crash(population: Any, text: str) -> 
     ("text", "names"),
     [
         ('userName eq "ADA@ACME.COM"', {"ada@acme.com"}),
-        ('emails[type eq "work" and value co "acme"]', {"ada@acme.com"}),
+        ('emails[type eq "work" and value co "acme"]', {"ada@acme.com", "Bob", "acme"}),
+        ('emails.value eq "ADA@HOME.ORG"', {"ada@acme.com"}),  # not the primary
+        ('emails co "acme.com" and not (emails.type eq "home")', {"acme"}),
+        ('emails[type eq "work" and value ew "@acme.com"]', {"ada@acme.com", "Bob", "acme"}),
+        ('emails.type eq "home"', {"ada@acme.com", "Bob"}),
+        ('emails.value ne "a@b.com"', {"ada@acme.com", "zed", "acme", "b"}),
+        ("emails pr", {"ada@acme.com", "Bob", "acme"}),
+        ("emails.type eq null", {"zed", "acme", "b"}),  # no address, or one without a type
         ('not (active eq true) or displayName eq "zed"', {"Bob", "acme"}),
         (f'{ENT}:department eq "POST"', {"ada@acme.com", "zed"}),
         ('externalId eq "ada"', {"Bob"}),  # caseExact
@@ -286,3 +311,134 @@ def test_examples(population: Any, text: str, names: set[str]) -> None:
 def test_filters_stay_in_the_tenant(population: Any) -> None:
     rt, auth, docs = population
     assert sql_ids(rt, auth, "userName pr") == set(docs)  # not the other tenant's twins
+
+
+# -- users with several addresses, on SQLite and PostgreSQL -----------------------------------
+
+address = st.one_of(
+    st.sampled_from(["ada@acme.com", "ADA@Acme.com", "bob@home.org", "post@acme.com", "a@b.com"]),
+    st.builds(
+        "{}@{}".format,
+        st.text(alphabet="abAB", min_size=1, max_size=3),
+        st.sampled_from(["acme.com", "Acme.COM", "b.org"]),
+    ),
+)
+email = st.fixed_dictionaries(
+    {"value": address},
+    optional={
+        "type": st.sampled_from(["work", "WORK", "home", "other", ""]),
+        "display": st.sampled_from(["Ada", "ada", ""]),
+        "primary": st.just(False),
+    },
+)
+
+
+@st.composite
+def address_lists(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Up to three addresses, one of them perhaps primary (not necessarily the first)."""
+    emails = draw(st.lists(email, max_size=3))
+    primary = draw(st.integers(-1, len(emails) - 1))
+    if primary >= 0:
+        emails[primary] = {**emails[primary], "primary": True}
+    return emails
+
+
+email_paths = [AttrPath("emails"), *(AttrPath("emails", k) for k in ("value", "type", "display"))]
+email_values = st.one_of(
+    address, st.sampled_from(["acme", "@acme.com", "ADA", "b.org", "work", "Home", "", "a"])
+)
+email_leaf = st.one_of(
+    st.builds(Comparison, st.sampled_from(email_paths), st.sampled_from(STRING_OPS), email_values),
+    st.builds(
+        Comparison,
+        st.sampled_from(email_paths),
+        st.sampled_from([CompareOperator.eq, CompareOperator.ne]),
+        st.none(),
+    ),
+    st.builds(Present, st.sampled_from(email_paths)),
+)
+element_leaf = st.one_of(
+    st.builds(
+        Comparison,
+        st.sampled_from([AttrPath(k) for k in ("value", "type", "display")]),
+        st.sampled_from(STRING_OPS),
+        st.one_of(email_values, st.none()),
+    ),
+    st.builds(Present, st.sampled_from([AttrPath(k) for k in ("value", "type", "display")])),
+)
+element_filters = st.recursive(element_leaf, combine, max_leaves=3)
+email_filters = st.recursive(
+    st.one_of(email_leaf, st.builds(ValuePath, st.just(AttrPath("emails")), element_filters)),
+    combine,
+    max_leaves=4,
+)
+
+
+@pytest.fixture
+def any_tenant(any_runtime: Runtime) -> tuple[Runtime, Tenant]:
+    return any_runtime, make_tenant(any_runtime)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much],
+)
+@given(lists=st.lists(address_lists(), min_size=3, max_size=3), node=email_filters)
+def test_any_address_matches_as_the_reference_says(
+    any_tenant: tuple[Runtime, Tenant], lists: list[list[dict[str, Any]]], node: FilterNode
+) -> None:
+    rt, tenant = any_tenant
+    text = str(node)
+    with rt.db.read() as s:  # rolled back at the end: every example starts from no users
+        docs: dict[str, Any] = {}
+        for n, emails in enumerate(lists):
+            body = {"userName": f"u{n}", "name": {"givenName": "G", "familyName": "F"}}
+            row = ScimUser(
+                **user_columns({**body, "emails": emails}),
+                connection_id=tenant.connection_id,
+                org_id=tenant.org_id,
+                seq=n + 1,
+            )
+            s.add(row)
+            s.flush()
+            docs[row.id] = Model.model_validate(render_user(row, "http://x/Users/" + row.id))
+        expected = reference_ids(docs, text)
+        assume(expected is not None)
+        where = to_sql(node, USER_FIELDS, dialect=rt.db.engine.dialect.name)
+        got = set(
+            s.scalars(
+                sa.select(ScimUser.id).where(ScimUser.connection_id == tenant.connection_id, where)
+            )
+        )
+    assert got == expected, (text, lists)
+
+
+def test_a_non_primary_address_matches(any_tenant: tuple[Runtime, Tenant]) -> None:
+    rt, tenant = any_tenant
+    with rt.db.write() as s:
+        auth = authenticate(s, tenant.token)
+        assert auth is not None
+        for name, emails in [
+            ("ada", [{"value": "ada@acme.com", "primary": True}, {"value": "Ada@Home.org"}]),
+            ("bob", [{"value": "bob@home.org", "type": "home"}, {"value": "bob@acme.com"}]),
+            ("cy", [{"value": "cy@x.org", "type": "work", "primary": True}]),
+        ]:
+            body = {"userName": name, "name": {"givenName": "G", "familyName": "F"}}
+            users.create(s, auth, {**body, "emails": emails})
+    for text, names in [
+        ('emails.value eq "ADA@home.org"', {"ada"}),  # the second, not primary
+        ('emails eq "bob@acme.com"', {"bob"}),  # not primary, not first
+        ('emails co "home.org"', {"ada", "bob"}),
+        ('emails[type eq "HOME" and value sw "bob@"]', {"bob"}),
+        ('emails.value ne "ada@home.org"', {"bob", "cy"}),  # no address equal
+        ('emails[not (type pr)] and emails.type eq "work"', set()),
+    ]:
+        with rt.db.read() as s:
+            where = to_sql(parse(text), USER_FIELDS, dialect=rt.db.engine.dialect.name)
+            got = s.scalars(
+                sa.select(ScimUser.user_name).where(
+                    ScimUser.connection_id == tenant.connection_id, where
+                )
+            )
+            assert set(got) == names, text
