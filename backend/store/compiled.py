@@ -13,11 +13,11 @@ the SCIM rows have.
 
 from __future__ import annotations
 
-import json
 from collections import namedtuple
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -43,7 +43,7 @@ def _dt(value: Any) -> Any:
 
 
 def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str | bytes) else value
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
 
 
 def _bool(value: Any) -> Any:
