@@ -57,6 +57,7 @@ def create_app(rt: Runtime) -> Starlette:
     )
     app.state.runtime = rt
     app.state.pages = pages
+    app.state.scim = scim_api
     return app
 
 

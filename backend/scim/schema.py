@@ -8,7 +8,7 @@ numbers, addresses, ``groups``, custom extensions) is accepted and dropped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
@@ -47,10 +47,13 @@ class Attr:
     sub: tuple[Attr, ...] = ()
     canonical: tuple[str, ...] = ()
     reference_types: tuple[str, ...] = ()
+    _by_name: dict[str, Attr] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:  # names are case-insensitive: look them up lower-cased
+        object.__setattr__(self, "_by_name", {a.name.lower(): a for a in self.sub})
 
     def child(self, name: str) -> Attr | None:
-        low = name.lower()
-        return next((a for a in self.sub if a.name.lower() == low), None)
+        return self._by_name.get(name.lower())
 
     def describe(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -80,10 +83,13 @@ class Schema:
     name: str
     description: str
     attrs: tuple[Attr, ...]
+    _by_name: dict[str, Attr] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {a.name.lower(): a for a in self.attrs})
 
     def attr(self, name: str) -> Attr | None:
-        low = name.lower()
-        return next((a for a in self.attrs if a.name.lower() == low), None)
+        return self._by_name.get(name.lower())
 
     def describe(self, base_url: str) -> dict[str, Any]:
         return {

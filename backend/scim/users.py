@@ -157,7 +157,7 @@ def create(tx: Tx, auth: ScimAuth, body: Any) -> Any:
         connection_id=auth.connection_id,
         user_name=cols["user_name"],
     )
-    return _select_one(tx, auth, user_id)
+    return _GET.row_type(**{f: params[f] for f in _GET.row_type._fields})  # as stored
 
 
 def replace(tx: Tx, auth: ScimAuth, user_id: str, body: Any, if_match: str | None) -> Any:
@@ -184,6 +184,7 @@ def _store(tx: Tx, auth: ScimAuth, row: Any, doc: dict[str, Any]) -> Any:
     changed = sorted(k for k, v in cols.items() if k in current and current[k] != v)
     if "user_name" in changed and _taken(tx, auth, cols["user_name_norm"], row.id):
         raise Uniqueness(f"a user with userName {cols['user_name']!r} already exists")
+    params: dict[str, Any] = {}
     if changed:
         params = dict(cols, uid=row.id, active=row.active, version=row.version + 1,
                       last_modified=utcnow())  # fmt: skip
@@ -201,8 +202,10 @@ def _store(tx: Tx, auth: ScimAuth, row: Any, doc: dict[str, Any]) -> Any:
     if active != row.active:
         change = user_service.reactivate_user if active else user_service.deactivate_user
         change(tx, row.id, actor=auth.display_prefix, org_id=auth.org_id)
-    if changed or active != row.active:
+    if active != row.active:  # the service bumped the version again
         return _select_one(tx, auth, row.id)
+    if changed:  # the row as the UPDATE left it, without reading it back
+        return row._replace(**{f: params[f] for f in row._fields if f in params and f != "id"})
     return row
 
 

@@ -120,7 +120,7 @@ class Query(Statement):
     def __init__(self, stmt: Any) -> None:
         super().__init__(stmt)
         cols = list(stmt.selected_columns)
-        self.row_type = namedtuple("Row", [c.key for c in cols])  # type: ignore[misc]
+        self.row_type: Any = namedtuple("Row", [c.key for c in cols])  # type: ignore[misc]
         self.converters = [(i, f) for i, c in enumerate(cols) if (f := _converter(c)) is not None]
 
     def all(self, tx: Tx, **params: Any) -> list[Any]:

@@ -151,7 +151,7 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: sa.Connection) -> None:
         dbapi = conn.connection.dbapi_connection
         if dbapi.in_transaction:  # type: ignore[union-attr]
-            return  # begun on the DBAPI connection already (``runners.SqliteRunner``): join it
+            return  # begun on the DBAPI connection already: join it
         immediate = conn.get_execution_options().get("quickture_immediate", False)
         # On the DBAPI connection: SQLAlchemy's own execution path would cost more than the
         # BEGIN itself, on every transaction.

@@ -5,7 +5,8 @@ endpoint says whether it reads or writes, and whether a read is *bounded* (a pri
 unique-index look-up, a keyset page): the runner picks the thread and the transaction.
 
 - ``SqliteRunner``: SQLite is in the process, so a bounded read costs microseconds; it runs on
-  the event loop itself, on a connection of that thread's own, with no hop to a worker thread.
+  the event loop itself, on a connection of that thread's own, with no hop to a worker thread
+  and no transaction of its own (each statement reads a consistent snapshot).
   Other reads (open-ended filters) go to the thread pool, so one slow query never stalls the
   loop. Writes go to the ``GroupCommitWriter``: one thread, many requests per durable commit.
 - ``PooledRunner`` (PostgreSQL): every unit on the thread pool with a pooled connection and a
@@ -77,21 +78,17 @@ class SqliteRunner:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._local.conn = self._engine.connect()
-            self._local.dbapi = conn.connection.dbapi_connection
             with self._lock:
                 self._readers.append(conn)
-        dbapi = self._local.dbapi
-        # A WAL snapshot that never waits for the writer, begun on the DBAPI connection:
-        # SQLAlchemy's transaction bookkeeping would cost more than the reads. A unit that
-        # runs a Core statement joins it (see ``db._configure_sqlite``).
-        dbapi.execute("BEGIN")
+        # No transaction around a bounded read: each of its one or two statements reads its
+        # own WAL snapshot, which never waits for the writer. (BEGIN and ROLLBACK would cost
+        # as much as the reads; what could change between the token check and the read is
+        # what could change just after it.) A Core statement makes SQLAlchemy begin one.
         try:
             return fn(conn)
         finally:
             if conn.in_transaction():
                 conn.rollback()
-            else:
-                dbapi.execute("ROLLBACK")
 
     async def write(self, fn: Unit[T]) -> T:
         return await self.writer.run(fn)
