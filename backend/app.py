@@ -43,7 +43,7 @@ def create_app(rt: Runtime) -> Starlette:
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield
-        scim_api.close()  # the buffered request log and the queued SCIM writes
+        await scim_api.aclose()  # the queued SCIM writes and the buffered request log
 
     app = Starlette(
         routes=routes,

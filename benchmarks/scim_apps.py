@@ -92,6 +92,6 @@ def quickture_scim_only() -> Any:
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield
-        api.close()
+        await api.aclose()
 
     return Starlette(routes=api.routes(), lifespan=lifespan)

@@ -16,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 import sqlalchemy as sa
-from starlette.requests import Request
 from starlette.routing import BaseRoute, Mount
 from starlette.types import Receive, Scope, Send
 
@@ -81,6 +81,30 @@ class Result:
 Handler = Callable[[sa.Connection, Call], Result]
 
 
+_HEADERS = frozenset(
+    (b"authorization", b"content-type", b"content-length", b"if-match", b"if-none-match",
+     b"user-agent")
+)  # fmt: skip
+
+
+@dataclass(slots=True)
+class _Incoming:
+    """The parts of the HTTP request SCIM reads: the method, the few headers it uses (picked in
+    one pass over the raw list, not looked up one scan each), and the body's channel."""
+
+    method: str
+    headers: dict[str, str]
+    receive: Receive
+
+    @classmethod
+    def of(cls, scope: Scope, receive: Receive) -> _Incoming:
+        headers: dict[str, str] = {}
+        for key, value in scope["headers"]:
+            if key in _HEADERS:
+                headers.setdefault(key.decode(), value.decode("latin-1"))  # the first, as Starlette
+        return cls(scope["method"], headers, receive)
+
+
 @dataclass(frozen=True, slots=True)
 class _Template:
     """Stands in ``scope["route"]`` as Starlette's routes do: the access log reads its ``path``."""
@@ -112,9 +136,17 @@ class ScimApi:
                        "PATCH": self.patch_group, "DELETE": self.delete_group},
         }  # fmt: skip
         self._searches = (self.search_all, self.search_users, self.search_groups)
+        # Writes to one user's row (and its sessions): cheap enough to run on the event loop.
+        self._bounded_writes = (self.create_user, self.replace_user, self.patch_user,
+                                self.delete_user)  # fmt: skip
+
+    async def aclose(self) -> None:
+        """At shutdown, on the loop: finish the queued writes, write the buffered request log."""
+        await self.runner.aclose()
+        self.close()
 
     def close(self) -> None:
-        """At shutdown: write the buffered request log, finish the queued writes."""
+        """``aclose`` off the loop, once no request runs (tests): the log, the connections."""
         self.requests.wait_idle()
         self.runner.close()
 
@@ -129,11 +161,11 @@ class ScimApi:
         path = scope["path"]
         rest = path[len(PREFIX) :] if path.startswith(PREFIX) else path
         parts = [p for p in rest.split("/") if p] if rest not in ("", "/") else []
-        request = Request(scope, receive)
+        request = _Incoming.of(scope, receive)
         response = await self._dispatch(request, scope, parts)
         await response(scope, receive, send)
 
-    async def _dispatch(self, request: Request, scope: Scope, parts: list[str]) -> Reply:
+    async def _dispatch(self, request: _Incoming, scope: Scope, parts: list[str]) -> Reply:
         n = len(parts)
         first = parts[0] if parts else ""
         if first in self._collections and n <= 2:
@@ -154,7 +186,7 @@ class ScimApi:
             return _error(NotSupported("/Bulk is not supported"))
         return _error(ResourceNotFound(f"there is no SCIM endpoint at {PREFIX}/{'/'.join(parts)}"))
 
-    async def _serve(self, request: Request, scope: Scope, template: str,
+    async def _serve(self, request: _Incoming, scope: Scope, template: str,
                      handlers: dict[str, Handler], params: dict[str, str] | None = None,
                      ) -> Reply:  # fmt: skip
         scope["route"] = _Template(template)  # what the access log names the request by
@@ -168,7 +200,7 @@ class ScimApi:
             call = Call(
                 method=method,
                 params=params or {},
-                query=dict(request.query_params) if scope["query_string"] else {},
+                query=_query(scope["query_string"]),
                 body=await _read_json(request) if method in _WITH_BODY else None,
                 if_match=headers.get("if-match"),
                 if_none_match=headers.get("if-none-match"),
@@ -178,7 +210,7 @@ class ScimApi:
                 raise Unauthorized("authenticate with the SCIM bearer token from the Dashboard")
             unit = partial(self._handle, handler, call)
             if method in _WRITES and handler not in self._searches:
-                result = await self.runner.write(unit)
+                result = await self.runner.write(unit, bounded=handler in self._bounded_writes)
             else:
                 result = await self.runner.read(unit, bounded=self._bounded(handler, call))
             response = _respond(result, head=method == "HEAD")
@@ -221,7 +253,7 @@ class ScimApi:
             raise Unauthorized("this SCIM token is not valid (deleted or mistyped?)")
         return handler(conn, call)
 
-    def _discovery(self, request: Request, kind: str, wanted: str | None) -> Reply:
+    def _discovery(self, request: _Incoming, kind: str, wanted: str | None) -> Reply:
         if request.method not in ("GET", "HEAD"):
             return _error(MethodNotAllowed(f"{request.method} is not supported here"))
         head = request.method == "HEAD"
@@ -432,7 +464,12 @@ def _bearer(header: str | None) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
-async def _read_json(request: Request) -> Any:
+def _query(raw: bytes) -> dict[str, str]:
+    """The query parameters, the last of a repeated name winning (as Starlette's)."""
+    return dict(parse_qsl(raw.decode("latin-1"), keep_blank_values=True)) if raw else {}
+
+
+async def _read_json(request: _Incoming) -> Any:
     ctype = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if ctype and ctype not in JSON_TYPES:
         raise UnsupportedMediaType(f"send {MEDIA_TYPE} or application/json, not {ctype}")
@@ -441,11 +478,17 @@ async def _read_json(request: Request) -> Any:
         raise PayloadTooLarge(f"the request body is larger than {MAX_BODY} bytes")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await request.receive()
+        if message["type"] != "http.request":
+            raise InvalidSyntax("the client went away before its request body ended")
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY:
             raise PayloadTooLarge(f"the request body is larger than {MAX_BODY} bytes")
         chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
     raw = b"".join(chunks)
     if not raw.strip():
         raise InvalidSyntax("the request needs a JSON body")

@@ -1,12 +1,15 @@
 """The SCIM request log behind the Dashboard's connection-health page, and the token's
 "last used" stamp, both written off the hot path.
 
-Requests are buffered in memory and written as one unit of work (through the SCIM runner, so
-on SQLite it joins a group commit instead of competing for the write lock) at most about once
-a second (or every ``BATCH`` requests), together with ``scim_tokens.touch`` for tokens whose
-stamp is older than a minute; the same unit trims each connection's log to its newest
-``KEEP`` rows with one indexed DELETE. Losing the last second of log lines in a crash is
-acceptable for a health page; nothing else depends on them.
+The page shows each connection's newest ``KEEP`` requests, so that is all the log keeps: per
+connection, a bounded buffer of the newest ``KEEP`` requests (older ones would be trimmed
+anyway), and per token its newest use. About once a second (``DELAY_S``) they are written as
+one unit of work (through the SCIM runner, so on SQLite it joins a group commit instead of
+competing for the write lock), together with ``scim_tokens.touch`` for tokens whose stamp is
+older than a minute; the same unit trims each connection's log to its newest ``KEEP`` rows
+with one indexed DELETE. However many requests a second brings, a write is at most ``KEEP``
+rows per connection. Losing the last second of log lines in a crash is acceptable for a
+health page; nothing else depends on them.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import asyncio
 import logging
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -32,7 +36,6 @@ from backend.store.runners import Runner
 __all__ = ["KEEP", "LoggedRequest", "RequestLog"]
 
 KEEP = 200
-BATCH = 200
 DELAY_S = 1.0
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,9 @@ class LoggedRequest:
     user_agent: str
 
 
+_Raw = tuple[ScimAuth, datetime, str, str, int, str]
+
+
 class RequestLog:
     """Buffers one small tuple per request on the event loop; everything else (the rows, the
     token stamps) is worked out when the buffer is written."""
@@ -56,7 +62,8 @@ class RequestLog:
         self._runner = runner
         self._lock = threading.Lock()
         self._flushing = threading.Lock()  # one flush at a time, so wait_idle() waits for it
-        self._rows: list[tuple[ScimAuth, datetime, str, str, int, str]] = []
+        self._rows: dict[str, deque[_Raw]] = {}  # connection id: its newest KEEP requests
+        self._used: dict[str, tuple[ScimAuth, datetime, str]] = {}  # token id: newest use
         self._timer: asyncio.TimerHandle | None = None
         self._task: asyncio.Task[int] | None = None
 
@@ -65,16 +72,14 @@ class RequestLog:
     ) -> None:
         """Called on the event loop after each authenticated request."""
         metrics.scim_operation(auth.connection_id, op)
+        now = utcnow()
         with self._lock:
-            self._rows.append((auth, utcnow(), method, path, status, user_agent))
-            full = len(self._rows) >= BATCH
-        if self._task is not None:
-            return  # a write is under way; it looks at the buffer again when it ends
-        if full:
-            if self._timer is not None:
-                self._timer.cancel()
-            self._start()
-        elif self._timer is None:
+            rows = self._rows.get(auth.connection_id)
+            if rows is None:
+                rows = self._rows[auth.connection_id] = deque(maxlen=KEEP)
+            rows.append((auth, now, method, path, status, user_agent))
+            self._used[auth.token_id] = (auth, now, user_agent)
+        if self._task is None and self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(DELAY_S, self._start)
 
     def _start(self) -> None:
@@ -85,18 +90,16 @@ class RequestLog:
     def _written(self, _task: asyncio.Task[int]) -> None:
         self._task = None
         with self._lock:
-            left = len(self._rows)
-        if left >= BATCH:
-            self._start()
-        elif left and self._timer is None:
+            left = bool(self._rows)
+        if left and self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(DELAY_S, self._start)
 
     async def _write_async(self) -> int:
-        rows = self._take()
+        rows, used = self._take()
         if not rows:
             return 0
         try:
-            return await self._runner.write(partial(_write, rows))
+            return await self._runner.write(partial(_write, rows, used))
         except sa.exc.SQLAlchemyError:
             # The connection (and its log) may have been deleted meanwhile; never retry.
             log.warning("could not write %d SCIM request log lines", len(rows), exc_info=True)
@@ -105,20 +108,27 @@ class RequestLog:
     def flush(self) -> int:
         """Write what is buffered now, from this thread; returns how many requests it wrote."""
         with self._flushing:
-            rows = self._take()
+            rows, used = self._take()
             if not rows:
                 return 0
             try:
                 with self._db.engine.begin() as conn:
-                    return _write(rows, conn)
+                    return _write(rows, used, conn)
             except sa.exc.SQLAlchemyError:
                 log.warning("could not write %d SCIM request log lines", len(rows), exc_info=True)
                 return 0
 
-    def _take(self) -> list[LoggedRequest]:
+    def _take(self) -> tuple[list[LoggedRequest], list[tuple[ScimAuth, datetime, str]]]:
         with self._lock:
-            raw, self._rows = self._rows, []
-        return [LoggedRequest(a, at, m, p[:300], st, ua[:300]) for a, at, m, p, st, ua in raw]
+            raw, self._rows = self._rows, {}
+            used, self._used = self._used, {}
+        rows = [
+            LoggedRequest(a, at, m, p[:300], st, ua[:300])
+            for buffered in raw.values()
+            for a, at, m, p, st, ua in buffered
+        ]
+        rows.sort(key=lambda r: r.at)  # one connection after another would misorder the ids
+        return rows, list(used.values())
 
     def wait_idle(self, timeout: float = 5.0) -> None:
         """For tests and shutdown: flush now and return once nothing is buffered."""
@@ -130,7 +140,9 @@ class RequestLog:
                     return
 
 
-def _write(rows: list[LoggedRequest], conn: sa.Connection) -> int:
+def _write(
+    rows: list[LoggedRequest], used: list[tuple[ScimAuth, datetime, str]], conn: sa.Connection
+) -> int:
     conn.execute(
         sa.insert(ScimRequest),
         [
@@ -146,15 +158,10 @@ def _write(rows: list[LoggedRequest], conn: sa.Connection) -> int:
             for r in rows
         ],
     )
-    stamped: set[str] = set()
-    for r in rows:  # the token's "last used", at most once a minute
-        auth = r.auth
-        if auth.token_id in stamped:
-            continue
+    for auth, at, user_agent in used:  # the token's "last used", at most once a minute
         last = auth.last_used_at
-        if last is None or r.at - last >= scim_tokens.LAST_USED_RESOLUTION:
-            stamped.add(auth.token_id)
-            scim_tokens.touch(conn, auth, r.user_agent)
+        if last is None or at - last >= scim_tokens.LAST_USED_RESOLUTION:
+            scim_tokens.touch(conn, auth, user_agent[:300])
     for connection_id in {r.auth.connection_id for r in rows}:
         _trim(conn, connection_id)
     return len(rows)

@@ -42,6 +42,14 @@ def _dt(value: Any) -> Any:
     return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
+def _sqlite_utc(value: datetime) -> str:
+    """A UTC column's value on SQLite: what ``UTCDateTime`` and SQLAlchemy's SQLite ``DATETIME``
+    make of it together (``2026-12-04 08:58:00.123456``, naive UTC, microseconds always)."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 def _json(value: Any) -> Any:
     return orjson.loads(value) if isinstance(value, str | bytes) else value
 
@@ -66,8 +74,13 @@ class _Compiled:
         compiled = stmt.compile(dialect=dialect)
         self.sql = compiled.string
         self.order = tuple(compiled.positiontup) if compiled.positional else None
-        # The types' own bind processors (UTC datetimes, JSON...), as SQLAlchemy applies them.
+        # The types' own bind processors (UTC datetimes, JSON...), as SQLAlchemy applies them;
+        # on SQLite a UTC datetime is formatted as SQLAlchemy stores it, in one call.
         self.processors = dict(compiled._bind_processors)
+        if dialect.name == "sqlite":
+            for key, bind in compiled.binds.items():
+                if key in self.processors and isinstance(bind.type, UTCDateTime):
+                    self.processors[key] = _sqlite_utc
         # Literal values in the statement (``values(users=0)``, ``count + 1``) are parameters too.
         self.defaults = {k: v for k, v in compiled.params.items() if v is not None}
 

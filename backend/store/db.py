@@ -3,16 +3,20 @@
 SQLite runs with WAL, foreign keys on and a busy timeout. Writing transactions on SQLite begin
 with ``BEGIN IMMEDIATE`` so two writers queue on the busy timeout instead of failing when a
 read lock is upgraded. ``Database.read()`` and ``Database.write()`` are the only ways in.
+JSON columns are written and read with orjson (SQLAlchemy's default, the standard library's
+``json``, costs more than the rest of a SCIM write's parameters).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
@@ -25,6 +29,13 @@ from sqlalchemy.orm import Session, sessionmaker
 __all__ = ["Database", "DatabaseError", "NotMigrated", "Unreachable"]
 
 BUSY_TIMEOUT_MS = 10_000
+
+
+def _json_dumps(value: Any) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # what orjson refuses and JSON allows: integers past 64 bits
+        return json.dumps(value, ensure_ascii=False)
 
 
 class DatabaseError(Exception):
@@ -48,12 +59,15 @@ class Database:
             self.engine = sa.create_engine(
                 url,
                 connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+                json_serializer=_json_dumps,
+                json_deserializer=orjson.loads,
             )
             _configure_sqlite(self.engine)
         else:
             self.engine = sa.create_engine(
-                url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True
-            )
+                url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True,
+                json_serializer=_json_dumps, json_deserializer=orjson.loads,
+            )  # fmt: skip
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = sessionmaker(
             self.engine.execution_options(quickture_immediate=True), expire_on_commit=False

@@ -1,5 +1,5 @@
-"""Group commit for SQLite: one writer thread runs the queued write jobs of many requests in one
-transaction, each job in its own savepoint, and commits once for all of them.
+"""Group commit for SQLite: the queued write jobs of many requests run in one transaction, each
+job in its own savepoint, and commit once for all of them.
 
 SQLite has one writer at a time, and a durable commit (``synchronous=FULL`` in WAL) costs an
 fsync. Sixteen clients provisioning users would otherwise queue for the write lock and pay
@@ -14,19 +14,22 @@ The rules that keep it a transaction per request, as far as anyone can see:
   and none of them happened.
 - Jobs run in arrival order, so two requests from one client keep their order.
 
-Only the writer thread touches its connection. ``run`` is called on an event loop and awaits
-the job's result; ``call`` is the same for a caller on another thread (the CLI, tests).
+Where things run: the batch is driven by a task on the event loop. ``BEGIN IMMEDIATE`` (which
+may wait for another process's write lock) and ``COMMIT`` (the fsync) run on one worker thread
+of the writer's own, so the loop never waits on a lock or a disk. A *bounded* job (a few
+statements on a few rows: a SCIM user's create, update, deactivate) runs on the loop itself,
+between those two hops: handing each one to a thread would cost more CPU than the job (the GIL
+changing hands at every SQLite call); other jobs run on the worker thread. Jobs that arrive
+while a batch commits form the next batch. Only one batch is open at a time, on one connection.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import threading
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future as ThreadFuture
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -44,10 +47,10 @@ class WriterClosed(RuntimeError):
 
 
 class _Pending:
-    __slots__ = ("fn", "loop", "future")
+    __slots__ = ("fn", "bounded", "future")
 
-    def __init__(self, fn: Job, loop: asyncio.AbstractEventLoop | None, future: Any) -> None:
-        self.fn, self.loop, self.future = fn, loop, future
+    def __init__(self, fn: Job, bounded: bool, future: asyncio.Future[Any]) -> None:
+        self.fn, self.bounded, self.future = fn, bounded, future
 
 
 class GroupCommitWriter:
@@ -55,117 +58,117 @@ class GroupCommitWriter:
         self._engine = engine
         self._max_batch = max_batch
         self._jobs: deque[_Pending] = deque()
-        self._cv = threading.Condition()
-        self._thread: threading.Thread | None = None
+        self._drainer: asyncio.Task[None] | None = None
+        self._conn: sa.Connection | None = None
+        self._thread: ThreadPoolExecutor | None = ThreadPoolExecutor(
+            1, thread_name_prefix="quickture-db-writer"
+        )
         self._closed = False
         self.batches = 0  # for tests and benchmarks: how many commits served how many jobs
         self.jobs = 0
 
-    async def run(self, fn: Callable[[sa.Connection], T]) -> T:
-        """Run ``fn`` in the next batch; its result once the batch is committed."""
+    async def run(self, fn: Callable[[sa.Connection], T], *, bounded: bool = False) -> T:
+        """Run ``fn`` in the next batch (on the loop if ``bounded``, else on the writer's
+        thread); its result once the batch is committed."""
+        if self._closed:
+            raise WriterClosed("the database writer is shut down")
         loop = asyncio.get_running_loop()
-        future = loop.create_future()
-        self._submit(_Pending(fn, loop, future))
+        future: asyncio.Future[T] = loop.create_future()
+        self._jobs.append(_Pending(fn, bounded, future))
+        if self._drainer is None:
+            self._drainer = loop.create_task(self._drain())
         return await future
 
-    def call(self, fn: Callable[[sa.Connection], T], timeout: float | None = None) -> T:
-        """``run`` for a caller that is not on an event loop."""
-        future: ThreadFuture[T] = ThreadFuture()
-        self._submit(_Pending(fn, None, future))
-        return future.result(timeout)
+    async def aclose(self) -> None:
+        """Refuse new jobs, finish the queued ones, release the connection and the thread."""
+        self._closed = True
+        if self._drainer is not None:
+            await asyncio.shield(self._drainer)
+        self.close()
 
-    def close(self, timeout: float = 10.0) -> None:
-        """Finish the queued jobs, then stop the thread."""
-        with self._cv:
-            self._closed = True
-            self._cv.notify()
-            thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
+    def close(self) -> None:
+        """``aclose`` for a caller off the loop, once nothing is queued (tests, shutdown)."""
+        self._closed = True
+        if self._thread is not None:
+            self._thread.submit(self._release).result()
+            self._thread.shutdown()
+            self._thread = None
 
-    # -- the writer thread --------------------------------------------------------------------
+    # -- the batches --------------------------------------------------------------------------
 
-    def _submit(self, job: _Pending) -> None:
-        with self._cv:
-            if self._closed:
-                raise WriterClosed("the database writer is shut down")
-            self._jobs.append(job)
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._main, name="quickture-db-writer", daemon=True
-                )
-                self._thread.start()
-            self._cv.notify()
+    @property
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._thread is None:
+            raise WriterClosed("the database writer is shut down")
+        return self._thread
 
-    def _main(self) -> None:
-        conn: sa.Connection | None = None
-        while True:
-            with self._cv:
-                while not self._jobs and not self._closed:
-                    self._cv.wait()
-                if not self._jobs:
-                    break
-                n = min(len(self._jobs), self._max_batch)
-                batch = [self._jobs.popleft() for _ in range(n)]
-            try:
-                if conn is None:
-                    conn = self._engine.connect().execution_options(quickture_immediate=True)
-                outcomes = _run_batch(conn, batch)
-            except Exception as exc:  # BEGIN or COMMIT failed: none of the batch happened
-                log.warning("a batch of %d database writes failed", len(batch), exc_info=True)
-                outcomes = [(False, exc)] * len(batch)
-                if conn is not None:
-                    conn.invalidate()  # start the next batch on a fresh connection
-                    conn.close()
-                    conn = None
-            self.batches += 1
-            self.jobs += len(batch)
-            _deliver(batch, outcomes)
-        if conn is not None:
-            conn.close()
-
-
-def _run_batch(conn: sa.Connection, batch: list[_Pending]) -> list[tuple[bool, Any]]:
-    outcomes: list[tuple[bool, Any]] = []
-    with conn.begin():
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
         try:
-            for job in batch:
-                cursor.execute("SAVEPOINT job")
-                try:
-                    value = job.fn(conn)
-                except Exception as exc:
-                    cursor.execute("ROLLBACK TO job")
-                    cursor.execute("RELEASE job")
-                    outcomes.append((False, exc))
-                else:
-                    cursor.execute("RELEASE job")
-                    outcomes.append((True, value))
+            while self._jobs:
+                await self._batch(loop)
         finally:
-            cursor.close()
-    return outcomes
+            self._drainer = None
 
-
-def _deliver(batch: list[_Pending], outcomes: list[tuple[bool, Any]]) -> None:
-    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Any, bool, Any]]] = {}
-    for job, (ok, value) in zip(batch, outcomes, strict=True):
-        if job.loop is None:
+    async def _batch(self, loop: asyncio.AbstractEventLoop) -> None:
+        batch: list[_Pending] = []
+        try:
+            tx = await loop.run_in_executor(self._pool, self._begin)
+            # Taken after BEGIN: what arrived meanwhile joins this batch.
+            batch = [self._jobs.popleft() for _ in range(min(len(self._jobs), self._max_batch))]
+            outcomes = [await self._job(loop, job) for job in batch]
+            await loop.run_in_executor(self._pool, tx.commit)
+        except Exception as exc:  # BEGIN or COMMIT failed: none of the batch happened
+            if not batch:  # BEGIN: the jobs waiting for it fail rather than wait forever
+                batch = [self._jobs.popleft() for _ in range(min(len(self._jobs), self._max_batch))]
+            log.warning("a batch of %d database writes failed", len(batch), exc_info=True)
+            outcomes = [(False, exc)] * len(batch)
+            await loop.run_in_executor(self._pool, self._discard)
+        self.batches += 1
+        self.jobs += len(batch)
+        for job, (ok, value) in zip(batch, outcomes, strict=True):
+            if job.future.cancelled():
+                continue
             if ok:
                 job.future.set_result(value)
             else:
                 job.future.set_exception(value)
-        else:
-            by_loop.setdefault(job.loop, []).append((job.future, ok, value))
-    for loop, items in by_loop.items():  # one wake-up per event loop, not one per job
-        with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
-            loop.call_soon_threadsafe(_resolve, items)
 
+    async def _job(self, loop: asyncio.AbstractEventLoop, job: _Pending) -> tuple[bool, Any]:
+        if job.bounded:
+            return self._savepoint(job.fn)
+        return await loop.run_in_executor(self._pool, self._savepoint, job.fn)
 
-def _resolve(items: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
-    for future, ok, value in items:
-        if future.cancelled():
-            continue
-        if ok:
-            future.set_result(value)
-        else:
-            future.set_exception(value)
+    def _savepoint(self, fn: Job) -> tuple[bool, Any]:
+        conn = self._conn
+        assert conn is not None
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        dbapi.execute("SAVEPOINT job")
+        try:
+            value = fn(conn)
+        except Exception as exc:
+            dbapi.execute("ROLLBACK TO job")
+            dbapi.execute("RELEASE job")
+            return False, exc
+        dbapi.execute("RELEASE job")
+        return True, value
+
+    # -- on the writer's thread ---------------------------------------------------------------
+
+    def _begin(self) -> sa.RootTransaction:
+        if self._conn is None:
+            self._conn = self._engine.connect().execution_options(quickture_immediate=True)
+        return self._conn.begin()
+
+    def _discard(self) -> None:
+        """After a failed BEGIN or COMMIT: the next batch starts on a fresh connection."""
+        if self._conn is not None:
+            self._conn.invalidate()
+            self._conn.close()
+            self._conn = None
+
+    def _release(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

@@ -8,11 +8,13 @@ unique-index look-up, a keyset page): the runner picks the thread and the transa
   the event loop itself, on a connection of that thread's own, with no hop to a worker thread
   and no transaction of its own (each statement reads a consistent snapshot).
   Other reads (open-ended filters) go to the thread pool, so one slow query never stalls the
-  loop. Writes go to the ``GroupCommitWriter``: one thread, many requests per durable commit.
+  loop. Writes go to the ``GroupCommitWriter``: many requests per durable commit, bounded ones
+  run on the loop between the writer thread's BEGIN and COMMIT.
 - ``PooledRunner`` (PostgreSQL): every unit on the thread pool with a pooled connection and a
   transaction of its own; the database serves concurrent writers itself.
 
-``open_runner(db)`` picks one for the database. ``close()`` finishes the queued writes.
+``open_runner(db)`` picks one for the database. ``aclose()`` (on the loop) finishes the queued
+writes; ``close()`` releases the connections once nothing runs.
 """
 
 from __future__ import annotations
@@ -36,7 +38,9 @@ Unit = Callable[[sa.Connection], T]
 class Runner(Protocol):
     async def read(self, fn: Unit[T], *, bounded: bool = False) -> T: ...
 
-    async def write(self, fn: Unit[T]) -> T: ...
+    async def write(self, fn: Unit[T], *, bounded: bool = False) -> T: ...
+
+    async def aclose(self) -> None: ...
 
     def close(self) -> None: ...
 
@@ -57,8 +61,11 @@ class PooledRunner:
     async def read(self, fn: Unit[T], *, bounded: bool = False) -> T:
         return await run_in_threadpool(_in_transaction, self._engine, fn)
 
-    async def write(self, fn: Unit[T]) -> T:
+    async def write(self, fn: Unit[T], *, bounded: bool = False) -> T:
         return await run_in_threadpool(_in_transaction, self._engine, fn)
+
+    async def aclose(self) -> None:
+        pass
 
     def close(self) -> None:
         pass
@@ -90,8 +97,12 @@ class SqliteRunner:
             if conn.in_transaction():
                 conn.rollback()
 
-    async def write(self, fn: Unit[T]) -> T:
-        return await self.writer.run(fn)
+    async def write(self, fn: Unit[T], *, bounded: bool = False) -> T:
+        return await self.writer.run(fn, bounded=bounded)
+
+    async def aclose(self) -> None:
+        await self.writer.aclose()
+        self.close()
 
     def close(self) -> None:
         self.writer.close()

@@ -1,10 +1,12 @@
 """The SQLite group-commit writer: many jobs, one transaction, each job isolated by its own
-savepoint, results only after the commit, arrival order kept."""
+savepoint, results only after the commit, arrival order kept; bounded jobs on the loop, others
+and the BEGIN/COMMIT on the writer's thread, so the loop never waits on a lock or a disk."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,53 +48,93 @@ def keys(db: Database, table: str) -> list[str]:
         return sorted(conn.execute(sa.text(f"SELECT id FROM {table}")).scalars())
 
 
-def blocked_first_job(writer: GroupCommitWriter) -> tuple[threading.Event, threading.Event]:
-    """Occupy the writer with a job that waits, so the next jobs queue up as one batch."""
-    started, release = threading.Event(), threading.Event()
-
-    def hold(conn: sa.Connection) -> None:
-        started.set()
-        release.wait(10)
-
-    threading.Thread(target=writer.call, args=(hold,), daemon=True).start()
-    assert started.wait(10)
-    return started, release
-
-
 async def test_queued_jobs_share_one_commit_and_a_failing_job_fails_alone(db: Database) -> None:
     writer = GroupCommitWriter(db.engine)
     try:
-        _, release = blocked_first_job(writer)
         jobs = [insert("parent", f"k{i}") for i in range(5)] + [insert("parent", "k0")]
-        futures = [asyncio.ensure_future(writer.run(j)) for j in jobs]
-        await asyncio.sleep(0.05)  # let every job reach the queue
-        release.set()
-        results = await asyncio.gather(*futures, return_exceptions=True)
+        results = await asyncio.gather(
+            *(writer.run(j, bounded=i % 2 == 0) for i, j in enumerate(jobs)),
+            return_exceptions=True,
+        )
         assert results[:5] == ["k0", "k1", "k2", "k3", "k4"]
         assert isinstance(results[5], sa.exc.IntegrityError)  # the duplicate, alone
         assert keys(db, "parent") == ["k0", "k1", "k2", "k3", "k4"]
-        assert (writer.batches, writer.jobs) == (2, 7)  # the holder, then one batch of six
+        assert (writer.batches, writer.jobs) == (1, 6)  # one commit for all six
     finally:
-        writer.close()
+        await writer.aclose()
+
+
+async def test_jobs_arriving_during_a_batch_form_the_next_and_the_loop_goes_on(
+    db: Database,
+) -> None:
+    writer = GroupCommitWriter(db.engine)
+    started, release = threading.Event(), threading.Event()
+
+    def hold(conn: sa.Connection) -> str:  # an unbounded job: on the writer's thread
+        started.set()
+        assert release.wait(10)
+        return "held"
+
+    try:
+        first = asyncio.ensure_future(writer.run(hold))
+        while not started.is_set():
+            await asyncio.sleep(0.01)  # the loop is free while the job runs
+        later = [asyncio.ensure_future(writer.run(insert("parent", f"n{i}"), bounded=True))
+                 for i in range(4)]  # fmt: skip
+        await asyncio.sleep(0.05)
+        assert not any(f.done() for f in later) and keys(db, "parent") == []
+        release.set()
+        assert await first == "held"
+        assert await asyncio.gather(*later) == ["n0", "n1", "n2", "n3"]
+        assert (writer.batches, writer.jobs) == (2, 5)
+    finally:
+        release.set()
+        await writer.aclose()
+
+
+async def test_bounded_jobs_run_on_the_loop_others_on_the_writer_thread(db: Database) -> None:
+    writer = GroupCommitWriter(db.engine)
+    try:
+        here = threading.get_ident()
+        on_loop = await writer.run(lambda conn: threading.get_ident(), bounded=True)
+        off_loop = await writer.run(lambda conn: threading.get_ident())
+        assert on_loop == here and off_loop != here
+    finally:
+        await writer.aclose()
+
+
+async def test_the_loop_is_free_while_begin_waits_for_another_writer(db: Database) -> None:
+    writer = GroupCommitWriter(db.engine)
+    other = db.engine.raw_connection()
+    try:
+        other.driver_connection.execute("BEGIN IMMEDIATE")  # another process's write lock
+        job = asyncio.ensure_future(writer.run(insert("parent", "w"), bounded=True))
+        t0 = time.monotonic()
+        await asyncio.sleep(0.2)
+        assert time.monotonic() - t0 < 1.0 and not job.done()  # the loop ran meanwhile
+        other.driver_connection.execute("COMMIT")
+        assert await job == "w"
+    finally:
+        other.close()
+        await writer.aclose()
 
 
 async def test_a_failed_commit_fails_every_job_of_its_batch_and_keeps_none(db: Database) -> None:
     writer = GroupCommitWriter(db.engine)
     try:
-        _, release = blocked_first_job(writer)
-        good = asyncio.ensure_future(writer.run(insert("parent", "p1")))
-        orphan = asyncio.ensure_future(writer.run(insert("child", "c1", pid="nobody")))
-        await asyncio.sleep(0.05)
-        release.set()
-        results = await asyncio.gather(good, orphan, return_exceptions=True)
+        results = await asyncio.gather(
+            writer.run(insert("parent", "p1"), bounded=True),
+            writer.run(insert("child", "c1", pid="nobody")),
+            return_exceptions=True,
+        )
         # The deferred foreign key fails at COMMIT: nothing of the batch happened.
         assert all(isinstance(r, sa.exc.IntegrityError) for r in results), results
         assert keys(db, "parent") == [] and keys(db, "child") == []
         # The writer goes on with a fresh connection.
-        assert await writer.run(insert("parent", "p2")) == "p2"
+        assert await writer.run(insert("parent", "p2"), bounded=True) == "p2"
         assert keys(db, "parent") == ["p2"]
     finally:
-        writer.close()
+        await writer.aclose()
 
 
 async def test_jobs_run_in_arrival_order_and_results_come_after_the_commit(db: Database) -> None:
@@ -108,18 +150,21 @@ async def test_jobs_run_in_arrival_order_and_results_come_after_the_commit(db: D
         return run
 
     try:
-        results = await asyncio.gather(*(writer.run(job(i)) for i in range(20)))
+        results = await asyncio.gather(*(writer.run(job(i), bounded=i % 3 == 0)
+                                         for i in range(20)))  # fmt: skip
         assert results == list(range(20)) and seen == list(range(20))
         # Another connection sees every row as soon as the callers have their results.
         assert len(keys(db, "parent")) == 20
     finally:
-        writer.close()
+        await writer.aclose()
 
 
-def test_close_finishes_the_queue_and_refuses_new_jobs(db: Database) -> None:
+async def test_aclose_finishes_the_queue_and_refuses_new_jobs(db: Database) -> None:
     writer = GroupCommitWriter(db.engine)
-    assert writer.call(insert("parent", "a"), timeout=10) == "a"
-    writer.close()
+    queued = asyncio.ensure_future(writer.run(insert("parent", "a"), bounded=True))
+    await asyncio.sleep(0)  # queued, not yet committed
+    await writer.aclose()
+    assert await queued == "a"
     with pytest.raises(WriterClosed):
-        writer.call(insert("parent", "b"))
+        await writer.run(insert("parent", "b"))
     assert keys(db, "parent") == ["a"]
