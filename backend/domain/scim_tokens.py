@@ -11,8 +11,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections import namedtuple
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -28,6 +31,7 @@ __all__ = [
     "MAX_LIVE_SCIM_TOKENS",
     "TOKEN_PREFIX",
     "NewScimToken",
+    "AuthenticatedLookup",
     "ScimAuth",
     "ScimTokenInfo",
     "authenticate",
@@ -145,29 +149,66 @@ def list_tokens(session: Session, connection_id: str) -> list[ScimTokenInfo]:
 
 # Precompiled: every SCIM request runs it, and SQLAlchemy's execution layer would cost more
 # than the rest of a SCIM read.
-_LOOKUP = Query(
-    sa.select(ScimToken.id, ScimToken.token_hash, ScimToken.display_prefix,
-              ScimToken.connection_id, ScimToken.last_used_at, Connection.org_id)
-    .join(Connection, Connection.id == ScimToken.connection_id)
-    .where(ScimToken.token_hash == sa.bindparam("digest"))
-)  # fmt: skip
+_AUTH_COLUMNS = (ScimToken.id, ScimToken.token_hash, ScimToken.display_prefix,
+                 ScimToken.connection_id, ScimToken.last_used_at, Connection.org_id)  # fmt: skip
+_TOKENS = ScimToken.__table__.join(Connection.__table__, Connection.id == ScimToken.connection_id)
+_BY_DIGEST = ScimToken.token_hash == sa.bindparam("digest")
+_LOOKUP = Query(sa.select(*_AUTH_COLUMNS).select_from(_TOKENS).where(_BY_DIGEST))
+
+
+def _plausible(token: str) -> bool:
+    return token.startswith(TOKEN_PREFIX) and len(token) <= 200
+
+
+def _auth(row: Sequence[Any], digest: str) -> ScimAuth | None:
+    """The token's columns (in ``_AUTH_COLUMNS`` order) as who the request is, if they match."""
+    token_id, token_hash, display_prefix, connection_id, last_used_at, org_id = row[:6]
+    if not hmac.compare_digest(token_hash, digest):
+        return None
+    return ScimAuth(
+        token_id=token_id,
+        display_prefix=display_prefix,
+        connection_id=connection_id,
+        org_id=org_id,
+        last_used_at=last_used_at,
+    )
 
 
 def authenticate(tx: Tx, token: str) -> ScimAuth | None:
     """The connection a bearer token speaks for, or None (unknown or deleted token)."""
-    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+    if not _plausible(token):
         return None
     digest = hash_token(token)
     row = _LOOKUP.first(tx, digest=digest)
-    if row is None or not hmac.compare_digest(row.token_hash, digest):
-        return None
-    return ScimAuth(
-        token_id=row.id,
-        display_prefix=row.display_prefix,
-        connection_id=row.connection_id,
-        org_id=row.org_id,
-        last_used_at=row.last_used_at,
-    )
+    return None if row is None else _auth(row, digest)
+
+
+class AuthenticatedLookup:
+    """The token check and a look-up of at most one row of the token's connection, in one
+    statement: Okta's two hottest reads (a user by id, by ``userName``) are then one SQLite
+    call instead of two. ``match`` is the row's condition besides the connection (with its
+    ``bindparam``s); the row comes from a LEFT JOIN, so a valid token without the row is
+    ``(auth, None)`` and an invalid one ``(None, None)``."""
+
+    def __init__(self, table: sa.FromClause, columns: Sequence[Any], match: Any) -> None:
+        on = sa.and_(table.c.connection_id == ScimToken.connection_id, match)
+        self._query = Query(
+            sa.select(*(c.label(f"auth_{c.key}") for c in _AUTH_COLUMNS), *columns)
+            .select_from(_TOKENS.outerjoin(table, on))
+            .where(_BY_DIGEST)
+        )
+        self.row_type: Any = namedtuple("Row", [c.key for c in columns])  # type: ignore[misc]
+
+    def first(self, tx: Tx, token: str, **params: Any) -> tuple[ScimAuth | None, Any]:
+        if not _plausible(token):
+            return None, None
+        digest = hash_token(token)
+        row = self._query.first(tx, digest=digest, **params)
+        auth = None if row is None else _auth(row, digest)
+        if auth is None:
+            return None, None
+        width = len(_AUTH_COLUMNS)
+        return auth, None if row[width] is None else self.row_type(*row[width:])
 
 
 def touch(tx: Tx, auth: ScimAuth, user_agent: str) -> bool:

@@ -248,10 +248,17 @@ class ScimApi:
 
     def _handle(self, handler: Handler, call: Call, conn: sa.Connection) -> Result:
         assert call.token is not None
-        call.auth = authenticate(conn, call.token)
-        if call.auth is None:
-            raise Unauthorized("this SCIM token is not valid (deleted or mistyped?)")
+        if handler == self.get_user or (handler == self.list_users and self._is_lookup(call)):
+            return handler(conn, call)  # the token is checked in the look-up's own statement
+        call.auth = _required(authenticate(conn, call.token))
         return handler(conn, call)
+
+    def _is_lookup(self, call: Call) -> bool:
+        try:
+            node = _filter_node(call)
+        except ScimError:
+            return False  # the handler refuses it, once the token is checked
+        return node is not None and users.is_indexed_lookup(node)
 
     def _discovery(self, request: _Incoming, kind: str, wanted: str | None) -> Reply:
         if request.method not in ("GET", "HEAD"):
@@ -283,8 +290,15 @@ class ScimApi:
         return Result(status, trim(body) if trim else body, headers)
 
     def list_users(self, conn: sa.Connection, call: Call) -> Result:
-        assert call.auth is not None
         start, count, node, text = _list_params(call)
+        if call.auth is None:  # userName eq "...": with the token's check (see _handle)
+            user_name = users.lookup_value(node)
+            assert call.token is not None and user_name is not None
+            auth, page = users.lookup_authenticated(
+                conn, call.token, user_name, start_index=start, count=count
+            )
+            call.auth = _required(auth)
+            return self._user_page(page, start, call)
         page = users.list_page(
             conn,
             call.auth,
@@ -295,6 +309,9 @@ class ScimApi:
             count=count,
             dialect=self.dialect,
         )
+        return self._user_page(page, start, call)
+
+    def _user_page(self, page: users.Page, start: int, call: Call) -> Result:
         trim = projection.projector(
             call.query.get("attributes"), call.query.get("excludedAttributes"), schema.CORE_USER
         )
@@ -355,8 +372,14 @@ class ScimApi:
         return [trim(i) for i in items] if trim else items
 
     def get_user(self, conn: sa.Connection, call: Call) -> Result:
-        assert call.auth is not None
-        row = users.get(conn, call.auth, call.params["id"])
+        if call.auth is None:  # with the token's check, in one statement (see _handle)
+            assert call.token is not None
+            auth, row = users.get_authenticated(conn, call.token, call.params["id"])
+            call.auth = _required(auth)
+            if row is None:
+                raise ResourceNotFound(f"no user with id {call.params['id']!r}")
+        else:
+            row = users.get(conn, call.auth, call.params["id"])
         if call.if_none_match and etag(row.version) in call.if_none_match:
             return Result(304, None, {"ETag": etag(row.version)})
         return self._user(row, call)
@@ -455,6 +478,12 @@ class ScimApi:
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
+
+def _required(auth: ScimAuth | None) -> ScimAuth:
+    if auth is None:
+        raise Unauthorized("this SCIM token is not valid (deleted or mistyped?)")
+    return auth
 
 
 def _bearer(header: str | None) -> str | None:

@@ -18,7 +18,7 @@ from scim2_models.path import CompareOperator, Comparison, FilterNode
 
 from backend.domain import audit
 from backend.domain import users as user_service
-from backend.domain.scim_tokens import ScimAuth
+from backend.domain.scim_tokens import AuthenticatedLookup, ScimAuth
 from backend.scim import counters, paging
 from backend.scim.errors import PreconditionFailed, ResourceNotFound, Uniqueness
 from backend.scim.filter import USER_FIELDS, to_sql
@@ -30,7 +30,19 @@ from backend.store.compiled import Query, Statement, Tx, connection_of
 from backend.store.models import ScimUser
 from backend.store.models.base import new_id, utcnow
 
-__all__ = ["Page", "create", "delete", "get", "is_indexed_lookup", "list_page", "patch", "replace"]
+__all__ = [
+    "Page",
+    "create",
+    "delete",
+    "get",
+    "get_authenticated",
+    "is_indexed_lookup",
+    "list_page",
+    "lookup_authenticated",
+    "lookup_value",
+    "patch",
+    "replace",
+]
 
 ROW = sa.select(
     ScimUser.id,
@@ -71,6 +83,29 @@ _PAGE = Query(
     .order_by(ScimUser.seq)
     .limit(sa.bindparam("lim"))
 )
+
+
+# The same two look-ups with the bearer token's check in the same statement.
+_AUTH_GET = AuthenticatedLookup(
+    ScimUser.__table__, list(ROW.selected_columns), ScimUser.id == sa.bindparam("id")
+)
+_AUTH_BY_USER_NAME = AuthenticatedLookup(
+    ScimUser.__table__, list(ROW.selected_columns), ScimUser.user_name_norm == sa.bindparam("u")
+)
+
+
+def get_authenticated(tx: Tx, token: str, user_id: str) -> tuple[ScimAuth | None, Any]:
+    """``(auth, row)`` for a valid token (row None: no such user in its connection), else
+    ``(None, None)``; one statement."""
+    return _AUTH_GET.first(tx, token, id=user_id)
+
+
+def lookup_authenticated(tx: Tx, token: str, user_name: str, *, start_index: int,
+                         count: int) -> tuple[ScimAuth | None, Page]:  # fmt: skip
+    """``userName eq "..."`` as a page, with the token's check, in one statement."""
+    auth, row = _AUTH_BY_USER_NAME.first(tx, token, u=norm(user_name))
+    found = [] if row is None else [row]
+    return auth, Page(rows=found[:count] if start_index == 1 else [], total=len(found))
 
 
 def _select_one(tx: Tx, auth: ScimAuth, user_id: str, *, lock: bool = False) -> Any:
@@ -226,7 +261,7 @@ def list_page(
     count: int,
     dialect: str,
 ) -> Page:
-    user_name = _user_name_eq(node)
+    user_name = lookup_value(node)
     if user_name is not None:  # Okta's lookup before every create: one indexed row
         found = _BY_USER_NAME.all(tx, c=auth.connection_id, u=norm(user_name))
         return Page(rows=found[:count] if start_index == 1 else [], total=len(found))
@@ -262,10 +297,11 @@ def list_page(
 
 def is_indexed_lookup(node: FilterNode) -> bool:
     """``userName eq "..."``: one row through the unique index, whatever the tenant's size."""
-    return _user_name_eq(node) is not None
+    return lookup_value(node) is not None
 
 
-def _user_name_eq(node: FilterNode | None) -> str | None:
+def lookup_value(node: FilterNode | None) -> str | None:
+    """The userName of a ``userName eq "..."`` filter, else None."""
     if (
         isinstance(node, Comparison)
         and node.op == CompareOperator.eq

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from backend.domain import connections, scim_tokens
 from backend.runtime import Runtime
-from tests.backend.scim.conftest import make_tenant
+from backend.scim import users
+from tests.backend.scim.conftest import Scim, make_tenant
 
 
 def test_only_live_tokens_authenticate_as_their_own_connection(runtime: Runtime) -> None:
@@ -38,3 +39,42 @@ def test_only_live_tokens_authenticate_as_their_own_connection(runtime: Runtime)
     with runtime.db.write() as s:
         connections.delete_connection(s, tenant.connection_id, actor="test")
     assert check(tenant.token) is None
+
+
+def test_the_one_statement_lookups_authenticate_as_authenticate_does(
+    runtime: Runtime, client: Scim
+) -> None:
+    """``users.get_authenticated`` and ``users.lookup_authenticated`` check the token in the
+    read's own statement: same verdict as ``authenticate`` for every candidate, and the row
+    only from the token's own connection."""
+    ours = client.create_user("ada@acme.test")
+    other = make_tenant(runtime, "Other", "other.test")
+    tenant = client.tenant
+    candidates = [
+        tenant.token,
+        other.token,
+        tenant.token + "x",
+        tenant.token[:-1],
+        "",
+        "qtscim_",
+        tenant.token.upper(),
+        scim_tokens.TOKEN_PREFIX + "y" * 300,
+    ]
+    for token in candidates:
+        with runtime.db.read() as s:
+            expected = scim_tokens.authenticate(s, token)
+            got, row = users.get_authenticated(s, token, ours["id"])
+            looked, page = users.lookup_authenticated(
+                s, token, "ADA@acme.test", start_index=1, count=100
+            )
+        assert got == expected and looked == expected, token
+        mine = expected is not None and expected.connection_id == tenant.connection_id
+        assert (row is not None) == mine and (page.total == 1) == mine, token
+        if mine:
+            assert row.id == ours["id"] and page.rows[0].id == ours["id"]
+    with runtime.db.read() as s:
+        auth, row = users.get_authenticated(s, tenant.token, "0" * 32)
+        _, later = users.lookup_authenticated(s, tenant.token, "ada@acme.test",
+                                              start_index=2, count=100)  # fmt: skip
+    assert auth is not None and row is None
+    assert later.total == 1 and list(later.rows) == []  # past the only match

@@ -33,28 +33,46 @@ def test_create_get_and_lookup_a_user(client: Scim) -> None:
 def test_auth_failures_are_401_with_scim_error(client: Scim, runtime) -> None:
     from backend.domain import connections, scim_tokens
 
+    uid = client.create_user("ada@acme.test")["id"]
+    # The plain list checks the token on its own; a user by id and the userName look-up check
+    # it in the same statement as the read: every one of them must refuse alike.
+    reads = [
+        ("/Users", {}),
+        (f"/Users/{uid}", {}),
+        ("/Users", {"filter": 'userName eq "ada@acme.test"'}),
+    ]
+
+    def statuses(http: httpx.Client, **kw: object) -> list[int]:
+        out = []
+        for path, params in reads:
+            r = http.get(path, params=params, **kw)  # type: ignore[arg-type]
+            if r.status_code == 401:
+                assert r.headers["www-authenticate"].startswith("Bearer")
+                assert r.json()["schemas"] == [ERROR] and r.json()["status"] == "401"
+            out.append(r.status_code)
+        return out
+
     bare = httpx.Client(base_url=client.base, timeout=10)
     for headers in (
         {},
         {"Authorization": "Bearer qtscim_wrong"},
         {"Authorization": "Basic dXNlcjpwYXNz"},
+        {"Authorization": "Bearer " + client.tenant.token[:-1]},
     ):
-        r = bare.get("/Users", headers=headers)
-        assert r.status_code == 401
-        assert r.headers["www-authenticate"].startswith("Bearer")
-        assert r.json()["schemas"] == [ERROR] and r.json()["status"] == "401"
-    assert client.get("/Users").status_code == 200
+        assert statuses(bare, headers=headers) == [401, 401, 401], headers
+    assert statuses(client.http) == [200, 200, 200]
     with runtime.db.write() as s:
         (tok,) = scim_tokens.list_tokens(s, client.tenant.connection_id)
         scim_tokens.delete_token(s, tok.id, actor="test")
-    assert client.get("/Users").status_code == 401
+    assert statuses(client.http) == [401, 401, 401]
     with runtime.db.write() as s:
         new = scim_tokens.create_token(s, client.tenant.connection_id, actor="test")
     client.http.headers["Authorization"] = f"Bearer {new.token}"
-    assert client.get("/Users").status_code == 200
+    assert statuses(client.http) == [200, 200, 200]
+    assert client.get("/Users/" + "0" * 32).status_code == 404  # a valid token, no such user
     with runtime.db.write() as s:
         connections.delete_connection(s, client.tenant.connection_id, actor="test")
-    assert client.get("/Users").status_code == 401
+    assert statuses(client.http) == [401, 401, 401]
     # Discovery describes the service, not a tenant: no token needed.
     assert bare.get("/ServiceProviderConfig").status_code == 200
     bare.close()
