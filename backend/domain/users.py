@@ -57,6 +57,7 @@ class UserInfo:
     last_modified: datetime
     last_sign_in_at: datetime | None
     deactivated_at: datetime | None
+    version: int = 1  # the SCIM ``meta.version``: every change bumps it
 
     @property
     def name(self) -> str:
@@ -97,6 +98,7 @@ def user_info(row: Any) -> UserInfo:
         last_modified=row.last_modified,
         last_sign_in_at=row.last_sign_in_at,
         deactivated_at=row.deactivated_at,
+        version=row.version,
     )
 
 
@@ -182,12 +184,18 @@ _REVOKE_SESSIONS = Statement(
     .where(BrowserSession.user_id == sa.bindparam("uid"), BrowserSession.revoked_at.is_(None))
     .values(revoked_at=sa.bindparam("now", **_NOW))
 )
-_SET_ACTIVE = Statement(
+_SET_ACTIVE_UPDATE = (
     sa.update(ScimUser)
     .where(ScimUser.id == sa.bindparam("uid"), ScimUser.active != sa.bindparam("active"))
     .values(active=sa.bindparam("active"), deactivated_at=sa.bindparam("gone", **_NOW),
             version=ScimUser.version + 1, last_modified=sa.bindparam("now", **_NOW))
 )  # fmt: skip
+_SET_ACTIVE = Query(_SET_ACTIVE_UPDATE.returning(*ScimUser.__table__.c))
+_SET_ACTIVE_IN_ORG = Query(
+    _SET_ACTIVE_UPDATE.where(ScimUser.org_id == sa.bindparam("org")).returning(
+        *ScimUser.__table__.c
+    )
+)
 _ROW = Query(sa.select(*ScimUser.__table__.c).where(ScimUser.id == sa.bindparam("uid")))
 
 
@@ -200,23 +208,28 @@ def revoke_access(tx: Tx, user_id: str) -> tuple[int, int]:
     return tokens, sessions
 
 
-def _set_active(tx: Tx, user_id: str, active: bool, org_id: str | None) -> Any:
-    """Flip ``active`` (with precompiled statements: SCIM deactivates on its hot path)."""
-    row = _ROW.first(tx, uid=user_id)
-    if row is None or (org_id is not None and row.org_id != org_id):
-        raise NotFound(f"no user with id {user_id!r}")
+def _set_active(tx: Tx, user_id: str, active: bool, org_id: str | None) -> tuple[Any, bool]:
+    """Flip ``active``: the row as it is now, and whether it changed. One ``UPDATE ...
+    RETURNING`` when it does (precompiled: SCIM deactivates on its hot path)."""
     now = utcnow()
-    if _SET_ACTIVE.run(tx, uid=user_id, active=active, now=now,
-                       gone=None if active else now):  # fmt: skip
+    params = {"uid": user_id, "active": active, "now": now, "gone": None if active else now}
+    if org_id is None:
+        row = _SET_ACTIVE.first(tx, **params)
+    else:
+        row = _SET_ACTIVE_IN_ORG.first(tx, org=org_id, **params)
+    if row is not None:
         if isinstance(tx, Session):
             tx.expire_all()  # an ORM copy of the row, if any, is stale now
-        row = _ROW.first(tx, uid=user_id)
-    return row
+        return row, True
+    row = _ROW.first(tx, uid=user_id)  # already so, or not there (or not in that org)
+    if row is None or (org_id is not None and row.org_id != org_id):
+        raise NotFound(f"no user with id {user_id!r}")
+    return row, False
 
 
 def deactivate_user(tx: Tx, user_id: str, *, actor: str, org_id: str | None = None) -> UserInfo:
     """``active = false``: keep the user, end its access now (tokens and sessions revoked)."""
-    row = _set_active(tx, user_id, False, org_id)
+    row, _ = _set_active(tx, user_id, False, org_id)
     tokens, sessions = revoke_access(tx, row.id)
     audit.record(
         tx, actor=actor, action="user.deactivate", target_type="user", target_id=row.id,
@@ -227,9 +240,8 @@ def deactivate_user(tx: Tx, user_id: str, *, actor: str, org_id: str | None = No
 
 
 def reactivate_user(tx: Tx, user_id: str, *, actor: str, org_id: str | None = None) -> UserInfo:
-    before = _ROW.first(tx, uid=user_id)
-    row = _set_active(tx, user_id, True, org_id)
-    if before is not None and not before.active:
+    row, changed = _set_active(tx, user_id, True, org_id)
+    if changed:
         audit.record(
             tx, actor=actor, action="user.reactivate", target_type="user",
             target_id=row.id, org_id=row.org_id, connection_id=row.connection_id,

@@ -80,10 +80,12 @@ def canonical_resource(body: Any, schema: Schema, extension: Schema | None) -> d
     if not isinstance(body, dict):
         raise InvalidSyntax("the request body must be a JSON object")
     out: dict[str, Any] = {}
+    ext_id = extension.id.lower() if extension is not None else None
     for key, value in body.items():
         if not isinstance(key, str):
             continue
-        if extension is not None and key.lower() == extension.id.lower():
+        if ext_id is not None and ":" in key and key.lower() == ext_id:
+            assert extension is not None
             if isinstance(value, dict):
                 ext = {}
                 for k, v in value.items():
@@ -94,7 +96,7 @@ def canonical_resource(body: Any, schema: Schema, extension: Schema | None) -> d
             continue
         if ":" in key:
             key = _strip_core_urn(key, schema)
-        if key.lower() == "externalid":
+        if key == "externalId" or key.lower() == "externalid":
             if value is not None:
                 out["externalId"] = value
             continue

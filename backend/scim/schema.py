@@ -34,6 +34,12 @@ PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 MAX_RESULTS = 200
 
 
+def _by_name(attrs: tuple[Attr, ...]) -> dict[str, Attr]:
+    """Attributes by their name as written (what identity providers send) and lower-cased
+    (names are case-insensitive, RFC 7643 §2.1)."""
+    return {**{a.name.lower(): a for a in attrs}, **{a.name: a for a in attrs}}
+
+
 @dataclass(frozen=True, slots=True)
 class Attr:
     name: str
@@ -50,10 +56,10 @@ class Attr:
     _by_name: dict[str, Attr] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:  # names are case-insensitive: look them up lower-cased
-        object.__setattr__(self, "_by_name", {a.name.lower(): a for a in self.sub})
+        object.__setattr__(self, "_by_name", _by_name(self.sub))
 
     def child(self, name: str) -> Attr | None:
-        return self._by_name.get(name.lower())
+        return self._by_name.get(name) or self._by_name.get(name.lower())
 
     def describe(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -86,10 +92,10 @@ class Schema:
     _by_name: dict[str, Attr] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_name", {a.name.lower(): a for a in self.attrs})
+        object.__setattr__(self, "_by_name", _by_name(self.attrs))
 
     def attr(self, name: str) -> Attr | None:
-        return self._by_name.get(name.lower())
+        return self._by_name.get(name) or self._by_name.get(name.lower())
 
     def describe(self, base_url: str) -> dict[str, Any]:
         return {

@@ -234,13 +234,13 @@ def _store(tx: Tx, auth: ScimAuth, row: Any, doc: dict[str, Any]) -> Any:
             connection_id=auth.connection_id,
             changed=[c for c in changed if not c.endswith("_norm")],
         )
+    if changed:  # the row as the UPDATE left it, without reading it back
+        row = row._replace(**{f: params[f] for f in row._fields if f in params and f != "id"})
     if active != row.active:
         change = user_service.reactivate_user if active else user_service.deactivate_user
-        change(tx, row.id, actor=auth.display_prefix, org_id=auth.org_id)
-    if active != row.active:  # the service bumped the version again
-        return _select_one(tx, auth, row.id)
-    if changed:  # the row as the UPDATE left it, without reading it back
-        return row._replace(**{f: params[f] for f in row._fields if f in params and f != "id"})
+        now = change(tx, row.id, actor=auth.display_prefix, org_id=auth.org_id)
+        row = row._replace(active=now.active, version=now.version,
+                           last_modified=now.last_modified)  # fmt: skip
     return row
 
 

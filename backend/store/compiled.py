@@ -128,11 +128,13 @@ class Statement:
 
 
 class Query(Statement):
-    """A Core ``select`` run cheaply: ``q.all(tx, **params)`` gives named tuples."""
+    """A Core ``select`` (or a DML statement with ``RETURNING``) run cheaply:
+    ``q.all(tx, **params)`` gives named tuples."""
 
     def __init__(self, stmt: Any) -> None:
         super().__init__(stmt)
-        cols = list(stmt.selected_columns)
+        # A select's columns, or what an UPDATE/INSERT ... RETURNING returns.
+        cols = list(getattr(stmt, "selected_columns", None) or stmt.exported_columns)
         self.row_type: Any = namedtuple("Row", [c.key for c in cols])  # type: ignore[misc]
         self.converters = [(i, f) for i, c in enumerate(cols) if (f := _converter(c)) is not None]
 

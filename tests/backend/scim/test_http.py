@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, quote
+
 import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backend.scim.http import MAX_BODY
+from backend.scim.http import MAX_BODY, _query
 from tests.backend.scim.conftest import SCIM_JSON, Scim
 
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
@@ -293,3 +295,22 @@ def test_random_input_is_never_a_server_error(
     assert client.patch(f"/Users/{uid}", {"Operations": [patch]}).status_code < 500
     assert client.post("/Groups", create).status_code < 500
     assert client.get("/Users", params={"filter": filt}).status_code < 500
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.tuples(st.text(), st.text()), max_size=5),
+    st.sampled_from(["", "&", "&&"]),
+    st.booleans(),
+)
+def test_query_parameters_read_as_starlette_reads_them(
+    pairs: list[tuple[str, str]], tail: str, quoted: bool
+) -> None:
+    """The SCIM app's own query parser (it decodes only what needs it) agrees with
+    ``parse_qsl`` as Starlette calls it, on quoted and raw, repeated and blank parameters."""
+    if quoted:
+        text = "&".join(f"{quote(a)}={quote(b)}" for a, b in pairs) + tail
+    else:
+        text = tail.join(f"{a}={b}" for a, b in pairs)
+    raw = text.encode()
+    assert _query(raw) == dict(parse_qsl(raw.decode("latin-1"), keep_blank_values=True))
