@@ -73,3 +73,35 @@ def test_the_log_keeps_the_newest_rows(
     with runtime.db.read() as s:
         newest = s.scalar(sa.select(sa.func.max(ScimRequest.id)))
     assert kept[-1] == newest and kept[0] == newest - 11  # the newest twelve, not any twelve
+
+
+async def test_a_burst_buffers_only_each_connections_newest_rows(
+    runtime: Runtime, monkeypatch
+) -> None:
+    """However many requests arrive between two writes, the buffer holds each connection's
+    newest ``KEEP`` (older ones would be trimmed anyway) and each token's newest use."""
+    from datetime import UTC, datetime
+
+    from backend.domain.scim_tokens import ScimAuth
+    from backend.store.runners import open_runner
+
+    monkeypatch.setattr(requestlog, "KEEP", 5)
+    runner = open_runner(runtime.db)
+    log = requestlog.RequestLog(runtime.db, runner)
+    a = ScimAuth("ta", "qtscim_aaaaaa", "ca", "o", None)
+    b = ScimAuth("tb", "qtscim_bbbbbb", "cb", "o", datetime(2026, 1, 1, tzinfo=UTC))
+    try:
+        for i in range(40):
+            log.add(a, "get", "GET", f"/scim/v2/Users/a{i}", 200, f"agent-{i}")
+        log.add(b, "get", "GET", "/scim/v2/Users/b0", 404, "other")
+        rows, used = log._take()
+        assert [r.path for r in rows if r.auth is a] == [
+            f"/scim/v2/Users/a{i}" for i in range(35, 40)
+        ]
+        assert [r.path for r in rows if r.auth is b] == ["/scim/v2/Users/b0"]
+        assert [r.at for r in rows] == sorted(r.at for r in rows)  # written in arrival order
+        assert {(u[0].token_id, u[2]) for u in used} == {("ta", "agent-39"), ("tb", "other")}
+        assert log._take() == ([], [])  # taken once
+    finally:
+        log.wait_idle()
+        await runner.aclose()
