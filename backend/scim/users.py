@@ -129,11 +129,6 @@ def _check_version(row: Any, if_match: str | None) -> None:
         )
 
 
-_TAKEN = Statement(
-    sa.select(ScimUser.id).where(
-        ScimUser.connection_id == sa.bindparam("c"), ScimUser.user_name_norm == sa.bindparam("u")
-    )
-)
 _WRITABLE = (*USER_COLUMNS, "version", "last_modified")
 _INSERT = Statement(
     sa.insert(ScimUser).values(
@@ -158,23 +153,21 @@ _UPDATE = Statement(
 )
 
 
-def _taken(tx: Tx, auth: ScimAuth, user_name_norm: str, but: str | None) -> bool:
-    found = _TAKEN.scalar(tx, c=auth.connection_id, u=user_name_norm)
-    return found is not None and found != but
-
-
 def _unique(tx: Tx, stmt: Statement, params: dict[str, Any], user_name: str) -> None:
+    """Run the INSERT/UPDATE; a taken userName is the unique index's verdict (no look-up
+    before: the index decides anyway, also between two concurrent requests), and the caller's
+    transaction or savepoint undoes what the request did before it."""
     try:
         stmt.run(tx, **params)
-    except connection_of(tx).dialect.dbapi.IntegrityError:  # type: ignore[union-attr]
+    except connection_of(tx).dialect.dbapi.IntegrityError as exc:  # type: ignore[union-attr]
+        if "user_name_norm" not in str(exc):  # SQLite and PostgreSQL both name the column
+            raise
         raise Uniqueness(f"a user with userName {user_name!r} already exists") from None
 
 
 def create(tx: Tx, auth: ScimAuth, body: Any) -> Any:
     doc = canonical_resource(body, USER_ATTRS, ENTERPRISE_USER_ATTRS)
     cols = user_columns(doc)
-    if _taken(tx, auth, cols["user_name_norm"], None):
-        raise Uniqueness(f"a user with userName {cols['user_name']!r} already exists")
     now = utcnow()
     user_id = new_id()
     seq = counters.next_seq(tx, auth.connection_id, "user")
@@ -217,8 +210,6 @@ def _store(tx: Tx, auth: ScimAuth, row: Any, doc: dict[str, Any]) -> Any:
     active = cols.pop("active")
     current = {k: getattr(row, k) for k in cols if hasattr(row, k)}
     changed = sorted(k for k, v in cols.items() if k in current and current[k] != v)
-    if "user_name" in changed and _taken(tx, auth, cols["user_name_norm"], row.id):
-        raise Uniqueness(f"a user with userName {cols['user_name']!r} already exists")
     params: dict[str, Any] = {}
     if changed:
         params = dict(cols, uid=row.id, active=row.active, version=row.version + 1,

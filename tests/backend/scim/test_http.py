@@ -128,6 +128,27 @@ def test_errors_have_status_and_scim_type(client: Scim) -> None:
         400,
         "noTarget",
     )
+    # A userName taken by another user: the unique index decides, on create and on rename
+    # (case-insensitively), and the refused request changes nothing.
+    other = client.create_user("grace@acme.test")
+    check(
+        client.post(
+            "/Users", {"userName": "ADA@acme.test", "name": {"givenName": "a", "familyName": "b"}}
+        ),
+        409,
+        "uniqueness",
+    )
+    rename = {"Operations": [{"op": "replace", "path": "userName", "value": "Ada@Acme.test"}]}
+    check(client.patch(f"/Users/{other['id']}", rename), 409, "uniqueness")
+    put = {"userName": "ada@ACME.test", "name": {"givenName": "g", "familyName": "h"}}
+    check(client.put(f"/Users/{other['id']}", put), 409, "uniqueness")
+    assert client.get(f"/Users/{other['id']}").json() == other
+    assert (
+        client.get("/Users", params={"filter": 'userName eq "ada@acme.test"'}).json()[
+            "totalResults"
+        ]
+        == 1
+    )
     check(client.get("/Users/nope"), 404, None)
     check(client.get("/Nope"), 404, None)
     check(client.http.post(f"/Users/{uid}", json={}), 405, None)
