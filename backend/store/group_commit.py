@@ -20,7 +20,8 @@ of the writer's own, so the loop never waits on a lock or a disk. A *bounded* jo
 statements on a few rows: a SCIM user's create, update, deactivate) runs on the loop itself,
 between those two hops: handing each one to a thread would cost more CPU than the job (the GIL
 changing hands at every SQLite call); other jobs run on the worker thread. Jobs that arrive
-while a batch commits form the next batch. Only one batch is open at a time, on one connection.
+while a batch commits form the next batch. Only one batch is open at a time, on one connection,
+so a writer's callers share one event loop (a uvicorn worker's).
 """
 
 from __future__ import annotations
@@ -73,6 +74,9 @@ class GroupCommitWriter:
         if self._closed:
             raise WriterClosed("the database writer is shut down")
         loop = asyncio.get_running_loop()
+        if self._drainer is not None and self._drainer.get_loop() is not loop:
+            # One connection, one batch at a time: all of a writer's callers share one loop.
+            raise RuntimeError("this database writer is in use by another event loop")
         future: asyncio.Future[T] = loop.create_future()
         self._jobs.append(_Pending(fn, bounded, future))
         if self._drainer is None:

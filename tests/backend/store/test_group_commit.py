@@ -168,3 +168,26 @@ async def test_aclose_finishes_the_queue_and_refuses_new_jobs(db: Database) -> N
     with pytest.raises(WriterClosed):
         await writer.run(insert("parent", "b"))
     assert keys(db, "parent") == ["a"]
+
+
+async def test_a_second_event_loop_is_refused_while_the_first_writes(db: Database) -> None:
+    writer = GroupCommitWriter(db.engine)
+    started, release = threading.Event(), threading.Event()
+
+    def hold(conn: sa.Connection) -> str:
+        started.set()
+        assert release.wait(10)
+        return "held"
+
+    other_loop = threading.Thread(target=lambda: asyncio.run(writer.run(hold)), daemon=True)
+    other_loop.start()
+    try:
+        assert started.wait(10)
+        with pytest.raises(RuntimeError, match="another event loop"):
+            await writer.run(insert("parent", "x"), bounded=True)
+    finally:
+        release.set()
+        other_loop.join(10)
+    assert await writer.run(insert("parent", "y"), bounded=True) == "y"  # its loop is done
+    await writer.aclose()
+    assert keys(db, "parent") == ["y"]
