@@ -57,7 +57,7 @@ class UserInfo:
     last_modified: datetime
     last_sign_in_at: datetime | None
     deactivated_at: datetime | None
-    version: int = 1  # the SCIM ``meta.version``: every change bumps it
+    version: int  # the SCIM ``meta.version``: every change bumps it
 
     @property
     def name(self) -> str:

@@ -243,22 +243,17 @@ class ScimApi:
                 node = _filter_node(call)
             except ScimError:
                 return True  # refused before any query
-            return node is None or users.is_indexed_lookup(node)
+            return node is None or users.lookup_value(node) is not None
         return False
 
     def _handle(self, handler: Handler, call: Call, conn: sa.Connection) -> Result:
         assert call.token is not None
-        if handler == self.get_user or (handler == self.list_users and self._is_lookup(call)):
+        if handler == self.get_user or (
+            handler == self.list_users and _lookup_name(call) is not None
+        ):
             return handler(conn, call)  # the token is checked in the look-up's own statement
         call.auth = _required(authenticate(conn, call.token))
         return handler(conn, call)
-
-    def _is_lookup(self, call: Call) -> bool:
-        try:
-            node = _filter_node(call)
-        except ScimError:
-            return False  # the handler refuses it, once the token is checked
-        return node is not None and users.is_indexed_lookup(node)
 
     def _discovery(self, request: _Incoming, kind: str, wanted: str | None) -> Reply:
         if request.method not in ("GET", "HEAD"):
@@ -292,7 +287,7 @@ class ScimApi:
     def list_users(self, conn: sa.Connection, call: Call) -> Result:
         start, count, node, text = _list_params(call)
         if call.auth is None:  # userName eq "...": with the token's check (see _handle)
-            user_name = users.lookup_value(node)
+            user_name = _lookup_name(call)
             assert call.token is not None and user_name is not None
             auth, page = users.lookup_authenticated(
                 conn, call.token, user_name, start_index=start, count=count
@@ -372,14 +367,11 @@ class ScimApi:
         return [trim(i) for i in items] if trim else items
 
     def get_user(self, conn: sa.Connection, call: Call) -> Result:
-        if call.auth is None:  # with the token's check, in one statement (see _handle)
-            assert call.token is not None
-            auth, row = users.get_authenticated(conn, call.token, call.params["id"])
-            call.auth = _required(auth)
-            if row is None:
-                raise ResourceNotFound(f"no user with id {call.params['id']!r}")
-        else:
-            row = users.get(conn, call.auth, call.params["id"])
+        assert call.token is not None  # checked here, in the read's own statement (_handle)
+        auth, row = users.get_authenticated(conn, call.token, call.params["id"])
+        call.auth = _required(auth)
+        if row is None:
+            raise ResourceNotFound(f"no user with id {call.params['id']!r}")
         if call.if_none_match and etag(row.version) in call.if_none_match:
             return Result(304, None, {"ETag": etag(row.version)})
         return self._user(row, call)
@@ -576,6 +568,15 @@ def _filter_node(call: Call) -> Any:
         call.filter_node = scim_filter.parse(text) if text else None
         call.filter_parsed = True
     return call.filter_node
+
+
+def _lookup_name(call: Call) -> str | None:
+    """The userName of a ``userName eq "..."`` list request, else None (a bad filter too: the
+    handler refuses it once the token is checked)."""
+    try:
+        return users.lookup_value(_filter_node(call))
+    except ScimError:
+        return None
 
 
 def _list_params(call: Call) -> tuple[int, int, Any, str]:

@@ -80,12 +80,11 @@ def canonical_resource(body: Any, schema: Schema, extension: Schema | None) -> d
     if not isinstance(body, dict):
         raise InvalidSyntax("the request body must be a JSON object")
     out: dict[str, Any] = {}
-    ext_id = extension.id.lower() if extension is not None else None
+    ext_id = extension.id.lower() if extension is not None else ""
     for key, value in body.items():
         if not isinstance(key, str):
             continue
-        if ext_id is not None and ":" in key and key.lower() == ext_id:
-            assert extension is not None
+        if extension is not None and ":" in key and key.lower() == ext_id:
             if isinstance(value, dict):
                 ext = {}
                 for k, v in value.items():

@@ -34,9 +34,7 @@ __all__ = [
     "Page",
     "create",
     "delete",
-    "get",
     "get_authenticated",
-    "is_indexed_lookup",
     "list_page",
     "lookup_authenticated",
     "lookup_value",
@@ -104,8 +102,12 @@ def lookup_authenticated(tx: Tx, token: str, user_name: str, *, start_index: int
                          count: int) -> tuple[ScimAuth | None, Page]:  # fmt: skip
     """``userName eq "..."`` as a page, with the token's check, in one statement."""
     auth, row = _AUTH_BY_USER_NAME.first(tx, token, u=norm(user_name))
-    found = [] if row is None else [row]
-    return auth, Page(rows=found[:count] if start_index == 1 else [], total=len(found))
+    return auth, _lookup_page([] if row is None else [row], start_index, count)
+
+
+def _lookup_page(found: list[Any], start_index: int, count: int) -> Page:
+    """A ``userName eq`` result (at most one user) as the page ``start_index``/``count`` ask."""
+    return Page(rows=found[:count] if start_index == 1 else [], total=len(found))
 
 
 def _select_one(tx: Tx, auth: ScimAuth, user_id: str, *, lock: bool = False) -> Any:
@@ -113,10 +115,6 @@ def _select_one(tx: Tx, auth: ScimAuth, user_id: str, *, lock: bool = False) -> 
     if row is None:
         raise ResourceNotFound(f"no user with id {user_id!r}")
     return row
-
-
-def get(tx: Tx, auth: ScimAuth, user_id: str) -> Any:
-    return _select_one(tx, auth, user_id)
 
 
 def _check_version(row: Any, if_match: str | None) -> None:
@@ -255,7 +253,7 @@ def list_page(
     user_name = lookup_value(node)
     if user_name is not None:  # Okta's lookup before every create: one indexed row
         found = _BY_USER_NAME.all(tx, c=auth.connection_id, u=norm(user_name))
-        return Page(rows=found[:count] if start_index == 1 else [], total=len(found))
+        return _lookup_page(found, start_index, count)
     where = [ScimUser.connection_id == auth.connection_id]
     if node is not None:
         where.append(to_sql(node, USER_FIELDS, dialect=dialect))
@@ -286,13 +284,9 @@ def list_page(
     return Page(rows=rows, total=total)
 
 
-def is_indexed_lookup(node: FilterNode) -> bool:
-    """``userName eq "..."``: one row through the unique index, whatever the tenant's size."""
-    return lookup_value(node) is not None
-
-
 def lookup_value(node: FilterNode | None) -> str | None:
-    """The userName of a ``userName eq "..."`` filter, else None."""
+    """The userName of a ``userName eq "..."`` filter (one row through the unique index,
+    whatever the tenant's size), else None."""
     if (
         isinstance(node, Comparison)
         and node.op == CompareOperator.eq

@@ -118,13 +118,12 @@ class GroupCommitWriter:
         batch: list[_Pending] = []
         try:
             tx = await loop.run_in_executor(self._pool, self._begin)
-            # Taken after BEGIN: what arrived meanwhile joins this batch.
-            batch = [self._jobs.popleft() for _ in range(min(len(self._jobs), self._max_batch))]
+            batch = self._take()  # after BEGIN: what arrived meanwhile joins this batch
             outcomes = [await self._job(loop, job) for job in batch]
             await loop.run_in_executor(self._pool, tx.commit)
         except Exception as exc:  # BEGIN or COMMIT failed: none of the batch happened
             if not batch:  # BEGIN: the jobs waiting for it fail rather than wait forever
-                batch = [self._jobs.popleft() for _ in range(min(len(self._jobs), self._max_batch))]
+                batch = self._take()
             log.warning("a batch of %d database writes failed", len(batch), exc_info=True)
             outcomes = [(False, exc)] * len(batch)
             await loop.run_in_executor(self._pool, self._discard)
@@ -137,6 +136,9 @@ class GroupCommitWriter:
                 job.future.set_result(value)
             else:
                 job.future.set_exception(value)
+
+    def _take(self) -> list[_Pending]:
+        return [self._jobs.popleft() for _ in range(min(len(self._jobs), self._max_batch))]
 
     async def _job(self, loop: asyncio.AbstractEventLoop, job: _Pending) -> tuple[bool, Any]:
         if job.bounded:

@@ -102,7 +102,6 @@ class SqliteRunner:
 
     async def aclose(self) -> None:
         await self.writer.aclose()
-        self.close()
 
     def close(self) -> None:
         self.writer.close()

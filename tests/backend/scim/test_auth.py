@@ -6,13 +6,12 @@ from __future__ import annotations
 from backend.domain import connections, scim_tokens
 from backend.runtime import Runtime
 from backend.scim import users
-from tests.backend.scim.conftest import Scim, make_tenant
+from tests.backend.scim.conftest import Scim, Tenant, make_tenant
 
 
-def test_only_live_tokens_authenticate_as_their_own_connection(runtime: Runtime) -> None:
-    tenant = make_tenant(runtime)
-    other = make_tenant(runtime, "Other", "other.test")
-    candidates = [
+def candidates(tenant: Tenant, other: Tenant) -> list[str]:
+    """The two live tokens first, then near misses that must not authenticate."""
+    return [
         tenant.token,
         other.token,
         tenant.token + "x",
@@ -25,11 +24,16 @@ def test_only_live_tokens_authenticate_as_their_own_connection(runtime: Runtime)
         scim_tokens.TOKEN_PREFIX + "y" * 300,
     ]
 
+
+def test_only_live_tokens_authenticate_as_their_own_connection(runtime: Runtime) -> None:
+    tenant = make_tenant(runtime)
+    other = make_tenant(runtime, "Other", "other.test")
+
     def check(token: str) -> object:
         with runtime.db.read() as s:
             return scim_tokens.authenticate(s, token)
 
-    for token in candidates[2:]:
+    for token in candidates(tenant, other)[2:]:
         assert check(token) is None, token
     theirs = check(other.token)
     assert theirs is not None and theirs.connection_id != tenant.connection_id
@@ -50,17 +54,7 @@ def test_the_one_statement_lookups_authenticate_as_authenticate_does(
     ours = client.create_user("ada@acme.test")
     other = make_tenant(runtime, "Other", "other.test")
     tenant = client.tenant
-    candidates = [
-        tenant.token,
-        other.token,
-        tenant.token + "x",
-        tenant.token[:-1],
-        "",
-        "qtscim_",
-        tenant.token.upper(),
-        scim_tokens.TOKEN_PREFIX + "y" * 300,
-    ]
-    for token in candidates:
+    for token in candidates(tenant, other):
         with runtime.db.read() as s:
             expected = scim_tokens.authenticate(s, token)
             got, row = users.get_authenticated(s, token, ours["id"])

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -43,38 +43,48 @@ def insert(table: str, key: str, pid: str | None = None):  # type: ignore[no-unt
     return job
 
 
+@pytest.fixture
+async def writer(db: Database) -> AsyncIterator[GroupCommitWriter]:
+    w = GroupCommitWriter(db.engine)
+    yield w
+    await w.aclose()  # a second close is a no-op: tests may close it themselves
+
+
+def holding_job() -> tuple[Callable[[sa.Connection], str], threading.Event, threading.Event]:
+    """An unbounded job (on the writer's thread) that holds its batch open until released."""
+    started, release = threading.Event(), threading.Event()
+
+    def hold(conn: sa.Connection) -> str:
+        started.set()
+        assert release.wait(10)
+        return "held"
+
+    return hold, started, release
+
+
 def keys(db: Database, table: str) -> list[str]:
     with db.engine.connect() as conn:
         return sorted(conn.execute(sa.text(f"SELECT id FROM {table}")).scalars())
 
 
-async def test_queued_jobs_share_one_commit_and_a_failing_job_fails_alone(db: Database) -> None:
-    writer = GroupCommitWriter(db.engine)
-    try:
-        jobs = [insert("parent", f"k{i}") for i in range(5)] + [insert("parent", "k0")]
-        results = await asyncio.gather(
-            *(writer.run(j, bounded=i % 2 == 0) for i, j in enumerate(jobs)),
-            return_exceptions=True,
-        )
-        assert results[:5] == ["k0", "k1", "k2", "k3", "k4"]
-        assert isinstance(results[5], sa.exc.IntegrityError)  # the duplicate, alone
-        assert keys(db, "parent") == ["k0", "k1", "k2", "k3", "k4"]
-        assert (writer.batches, writer.jobs) == (1, 6)  # one commit for all six
-    finally:
-        await writer.aclose()
+async def test_queued_jobs_share_one_commit_and_a_failing_job_fails_alone(
+    db: Database, writer: GroupCommitWriter
+) -> None:
+    jobs = [insert("parent", f"k{i}") for i in range(5)] + [insert("parent", "k0")]
+    results = await asyncio.gather(
+        *(writer.run(j, bounded=i % 2 == 0) for i, j in enumerate(jobs)),
+        return_exceptions=True,
+    )
+    assert results[:5] == ["k0", "k1", "k2", "k3", "k4"]
+    assert isinstance(results[5], sa.exc.IntegrityError)  # the duplicate, alone
+    assert keys(db, "parent") == ["k0", "k1", "k2", "k3", "k4"]
+    assert (writer.batches, writer.jobs) == (1, 6)  # one commit for all six
 
 
 async def test_jobs_arriving_during_a_batch_form_the_next_and_the_loop_goes_on(
-    db: Database,
+    db: Database, writer: GroupCommitWriter
 ) -> None:
-    writer = GroupCommitWriter(db.engine)
-    started, release = threading.Event(), threading.Event()
-
-    def hold(conn: sa.Connection) -> str:  # an unbounded job: on the writer's thread
-        started.set()
-        assert release.wait(10)
-        return "held"
-
+    hold, started, release = holding_job()
     try:
         first = asyncio.ensure_future(writer.run(hold))
         while not started.is_set():
@@ -89,22 +99,20 @@ async def test_jobs_arriving_during_a_batch_form_the_next_and_the_loop_goes_on(
         assert (writer.batches, writer.jobs) == (2, 5)
     finally:
         release.set()
-        await writer.aclose()
 
 
-async def test_bounded_jobs_run_on_the_loop_others_on_the_writer_thread(db: Database) -> None:
-    writer = GroupCommitWriter(db.engine)
-    try:
-        here = threading.get_ident()
-        on_loop = await writer.run(lambda conn: threading.get_ident(), bounded=True)
-        off_loop = await writer.run(lambda conn: threading.get_ident())
-        assert on_loop == here and off_loop != here
-    finally:
-        await writer.aclose()
+async def test_bounded_jobs_run_on_the_loop_others_on_the_writer_thread(
+    writer: GroupCommitWriter,
+) -> None:
+    here = threading.get_ident()
+    on_loop = await writer.run(lambda conn: threading.get_ident(), bounded=True)
+    off_loop = await writer.run(lambda conn: threading.get_ident())
+    assert on_loop == here and off_loop != here
 
 
-async def test_the_loop_is_free_while_begin_waits_for_another_writer(db: Database) -> None:
-    writer = GroupCommitWriter(db.engine)
+async def test_the_loop_is_free_while_begin_waits_for_another_writer(
+    db: Database, writer: GroupCommitWriter
+) -> None:
     other = db.engine.raw_connection()
     try:
         other.driver_connection.execute("BEGIN IMMEDIATE")  # another process's write lock
@@ -116,29 +124,27 @@ async def test_the_loop_is_free_while_begin_waits_for_another_writer(db: Databas
         assert await job == "w"
     finally:
         other.close()
-        await writer.aclose()
 
 
-async def test_a_failed_commit_fails_every_job_of_its_batch_and_keeps_none(db: Database) -> None:
-    writer = GroupCommitWriter(db.engine)
-    try:
-        results = await asyncio.gather(
-            writer.run(insert("parent", "p1"), bounded=True),
-            writer.run(insert("child", "c1", pid="nobody")),
-            return_exceptions=True,
-        )
-        # The deferred foreign key fails at COMMIT: nothing of the batch happened.
-        assert all(isinstance(r, sa.exc.IntegrityError) for r in results), results
-        assert keys(db, "parent") == [] and keys(db, "child") == []
-        # The writer goes on with a fresh connection.
-        assert await writer.run(insert("parent", "p2"), bounded=True) == "p2"
-        assert keys(db, "parent") == ["p2"]
-    finally:
-        await writer.aclose()
+async def test_a_failed_commit_fails_every_job_of_its_batch_and_keeps_none(
+    db: Database, writer: GroupCommitWriter
+) -> None:
+    results = await asyncio.gather(
+        writer.run(insert("parent", "p1"), bounded=True),
+        writer.run(insert("child", "c1", pid="nobody")),
+        return_exceptions=True,
+    )
+    # The deferred foreign key fails at COMMIT: nothing of the batch happened.
+    assert all(isinstance(r, sa.exc.IntegrityError) for r in results), results
+    assert keys(db, "parent") == [] and keys(db, "child") == []
+    # The writer goes on with a fresh connection.
+    assert await writer.run(insert("parent", "p2"), bounded=True) == "p2"
+    assert keys(db, "parent") == ["p2"]
 
 
-async def test_jobs_run_in_arrival_order_and_results_come_after_the_commit(db: Database) -> None:
-    writer = GroupCommitWriter(db.engine)
+async def test_jobs_run_in_arrival_order_and_results_come_after_the_commit(
+    db: Database, writer: GroupCommitWriter
+) -> None:
     seen: list[int] = []
 
     def job(i: int):  # type: ignore[no-untyped-def]
@@ -149,18 +155,16 @@ async def test_jobs_run_in_arrival_order_and_results_come_after_the_commit(db: D
 
         return run
 
-    try:
-        results = await asyncio.gather(*(writer.run(job(i), bounded=i % 3 == 0)
-                                         for i in range(20)))  # fmt: skip
-        assert results == list(range(20)) and seen == list(range(20))
-        # Another connection sees every row as soon as the callers have their results.
-        assert len(keys(db, "parent")) == 20
-    finally:
-        await writer.aclose()
+    results = await asyncio.gather(*(writer.run(job(i), bounded=i % 3 == 0)
+                                     for i in range(20)))  # fmt: skip
+    assert results == list(range(20)) and seen == list(range(20))
+    # Another connection sees every row as soon as the callers have their results.
+    assert len(keys(db, "parent")) == 20
 
 
-async def test_aclose_finishes_the_queue_and_refuses_new_jobs(db: Database) -> None:
-    writer = GroupCommitWriter(db.engine)
+async def test_aclose_finishes_the_queue_and_refuses_new_jobs(
+    db: Database, writer: GroupCommitWriter
+) -> None:
     queued = asyncio.ensure_future(writer.run(insert("parent", "a"), bounded=True))
     await asyncio.sleep(0)  # queued, not yet committed
     await writer.aclose()
@@ -170,15 +174,10 @@ async def test_aclose_finishes_the_queue_and_refuses_new_jobs(db: Database) -> N
     assert keys(db, "parent") == ["a"]
 
 
-async def test_a_second_event_loop_is_refused_while_the_first_writes(db: Database) -> None:
-    writer = GroupCommitWriter(db.engine)
-    started, release = threading.Event(), threading.Event()
-
-    def hold(conn: sa.Connection) -> str:
-        started.set()
-        assert release.wait(10)
-        return "held"
-
+async def test_a_second_event_loop_is_refused_while_the_first_writes(
+    db: Database, writer: GroupCommitWriter
+) -> None:
+    hold, started, release = holding_job()
     other_loop = threading.Thread(target=lambda: asyncio.run(writer.run(hold)), daemon=True)
     other_loop.start()
     try:

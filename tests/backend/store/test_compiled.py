@@ -1,0 +1,41 @@
+"""The precompiled statements' own SQLite datetime formatting stores exactly what
+SQLAlchemy's ``UTCDateTime`` and SQLite ``DATETIME`` processors would (filters compare the
+stored text, so one odd format would misorder rows)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy.dialects import sqlite
+
+from backend.store.compiled import _sqlite_utc
+from backend.store.models.base import UTCDateTime
+
+
+def sqlalchemy_stores(value: datetime) -> str:
+    dialect = sqlite.dialect()
+    process = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert process is not None
+    return str(process(value))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2026, 12, 4, 8, 58, tzinfo=UTC),
+        datetime(2026, 12, 4, 8, 58, 0, 123, tzinfo=UTC),
+        datetime(2026, 12, 4, 23, 30, 5, 999999, tzinfo=timezone(timedelta(hours=-5))),
+        datetime(1, 1, 1, tzinfo=UTC),
+    ],
+)
+def test_utc_datetimes_are_stored_as_sqlalchemy_stores_them(value: datetime) -> None:
+    assert _sqlite_utc(value) == sqlalchemy_stores(value)
+
+
+def test_a_naive_datetime_is_refused_as_sqlalchemy_refuses_it() -> None:
+    naive = datetime(2026, 12, 4, 8, 58)
+    with pytest.raises(ValueError):
+        sqlalchemy_stores(naive)
+    with pytest.raises(ValueError):
+        _sqlite_utc(naive)
