@@ -10,24 +10,40 @@ from starlette.middleware import Middleware
 from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from backend import health, observability, sso
 from backend.api.bearer import BearerAuth
 from backend.dashboard import routes as dashboard_routes
 from backend.errors import exception_handlers
-from backend.observability.middleware import RequestObservabilityMiddleware
+from backend.observability.middleware import RequestObservabilityMiddleware, RequestObserver
 from backend.runtime import Runtime
 from backend.scim import ScimApi
 from backend.scim.http import PREFIX
 from backend.settings import Settings
+from backend.web.lane import PrefixLane
 from backend.web.pages import Pages
-from backend.web.prefix import PrefixMount
-from backend.web.security import SecurityHeadersMiddleware
+from backend.web.security import SecurityHeadersMiddleware, raw_headers
 
-__all__ = ["app_from_env", "create_app"]
+__all__ = ["App", "app_from_env", "create_app"]
 
 
-def create_app(rt: Runtime) -> Starlette:
+class App(Starlette):
+    """Starlette, with one lane past its middleware stack: SCIM requests go straight to the
+    SCIM app, which answers each one whole (``backend.web.lane``)."""
+
+    lane: PrefixLane | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        lane = self.lane
+        if lane is not None and lane.matches(scope):
+            scope["app"] = self
+            await lane(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+
+def create_app(rt: Runtime) -> App:
     pages = Pages(rt)
     bearer = BearerAuth(rt)  # the panel's access tokens, for /api/v1 and downloads
     scim_api = ScimApi(rt)
@@ -45,15 +61,18 @@ def create_app(rt: Runtime) -> Starlette:
         yield
         await scim_api.aclose()  # the queued SCIM writes and the buffered request log
 
-    app = Starlette(
+    observer = RequestObserver()  # one request-id sequence and access log for both ways in
+    app = App(
         routes=routes,
         lifespan=lifespan,
         middleware=[
-            Middleware(RequestObservabilityMiddleware),
+            Middleware(RequestObservabilityMiddleware, observer=observer),
             Middleware(SecurityHeadersMiddleware, hsts=rt.settings.is_https),
-            Middleware(PrefixMount, prefix=PREFIX, target=scim_api),  # SCIM skips the router
         ],
         exception_handlers=exception_handlers(pages),  # type: ignore[arg-type]
+    )
+    app.lane = PrefixLane(
+        PREFIX, scim_api, observer=observer, headers=raw_headers(hsts=rt.settings.is_https)
     )
     app.state.runtime = rt
     app.state.pages = pages
@@ -61,6 +80,6 @@ def create_app(rt: Runtime) -> Starlette:
     return app
 
 
-def app_from_env() -> Starlette:
+def app_from_env() -> App:
     """The factory uvicorn workers call: each process reads the environment and opens the store."""
     return create_app(Runtime.open(Settings.from_env()))

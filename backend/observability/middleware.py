@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from backend.observability import metrics
 from backend.observability.families import family_of
 
-__all__ = ["LOGGER_NAME", "RequestObservabilityMiddleware", "valid_request_id"]
+__all__ = ["LOGGER_NAME", "RequestObservabilityMiddleware", "RequestObserver", "valid_request_id"]
 
 LOGGER_NAME = "quickture.requests"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
@@ -43,9 +43,12 @@ def valid_request_id(value: str | None) -> bool:
     return bool(value) and _REQUEST_ID.fullmatch(value or "") is not None
 
 
-class RequestObservabilityMiddleware:
-    def __init__(self, app: ASGIApp, *, logger: logging.Logger | None = None) -> None:
-        self.app = app
+class RequestObserver:
+    """What every request gets, whichever way it is served: its id (``start``), then its
+    metrics and its log line (``finish``). One per app, shared by the middleware and the SCIM
+    lane (``backend.web.lane``)."""
+
+    def __init__(self, *, logger: logging.Logger | None = None) -> None:
         own: logging.StreamHandler[Any] | None = None
         if logger is None:
             logger = logging.getLogger(LOGGER_NAME)
@@ -56,38 +59,21 @@ class RequestObservabilityMiddleware:
         self._ids = itertools.count(1)
         self._id_prefix = os.urandom(8).hex()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start = time.perf_counter()
+    def start(self, scope: Scope) -> str:
+        """The request's id, also put in ``scope["state"]["request_id"]``."""
         incoming = _header(scope, b"x-request-id")
         if incoming and valid_request_id(incoming):
             request_id = incoming
         else:
             request_id = f"{self._id_prefix}{next(self._ids) & 0xFFFFFFFFFFFFFFFF:016x}"
         scope.setdefault("state", {})["request_id"] = request_id
-        status = 500
-        raw_id = (b"x-request-id", request_id.encode("latin-1"))
+        return request_id
 
-        async def send_wrapper(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-                headers = [h for h in message.get("headers", ()) if h[0].lower() != b"x-request-id"]
-                headers.append(raw_id)
-                message["headers"] = headers
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_wrapper)
-        finally:
-            # An exception that escapes here becomes Starlette's 500 in the outer error layer.
-            seconds = time.perf_counter() - start
-            family = family_of(scope.get("path", ""))
-            method = str(scope.get("method", ""))
-            metrics.http_request(family, method, status, seconds)
-            self._log(scope, request_id, family, method, status, seconds)
+    def finish(self, scope: Scope, request_id: str, status: int, seconds: float) -> None:
+        family = family_of(scope.get("path", ""))
+        method = str(scope.get("method", ""))
+        metrics.http_request(family, method, status, seconds)
+        self._log(scope, request_id, family, method, status, seconds)
 
     def _log(self, scope: Scope, request_id: str, family: str, method: str, status: int,
              seconds: float) -> None:  # fmt: skip
@@ -113,6 +99,37 @@ class RequestObservabilityMiddleware:
             own.stream.flush()
         else:
             self.log.info(line)
+
+
+class RequestObservabilityMiddleware:
+    def __init__(self, app: ASGIApp, *, logger: logging.Logger | None = None,
+                 observer: RequestObserver | None = None) -> None:  # fmt: skip
+        self.app = app
+        self.observer = observer or RequestObserver(logger=logger)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        request_id = self.observer.start(scope)
+        status = 500
+        raw_id = (b"x-request-id", request_id.encode("latin-1"))
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                headers = [h for h in message.get("headers", ()) if h[0].lower() != b"x-request-id"]
+                headers.append(raw_id)
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            # An exception that escapes here becomes Starlette's 500 in the outer error layer.
+            self.observer.finish(scope, request_id, status, time.perf_counter() - start)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -156,14 +156,21 @@ class ScimApi:
         return [Mount(PREFIX, app=self)]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """The ASGI app under ``/scim/v2``: a dozen fixed paths, matched by splitting the path
-        (cheaper than a router's regular expressions on every SCIM request)."""
+        """The ASGI app under ``/scim/v2`` (the full app serves it through its SCIM lane,
+        ``backend.web.lane``, which calls ``answer``)."""
+        await (await self.answer(scope, receive))(scope, receive, send)
+
+    async def answer(self, scope: Scope, receive: Receive) -> Reply:
+        """The reply to one request, every failure as SCIM error JSON. A dozen fixed paths,
+        matched by splitting the path (cheaper than a router's regular expressions)."""
         path = scope["path"]
         rest = path[len(PREFIX) :] if path.startswith(PREFIX) else path
         parts = [p for p in rest.split("/") if p] if rest not in ("", "/") else []
-        request = _Incoming.of(scope, receive)
-        response = await self._dispatch(request, scope, parts)
-        await response(scope, receive, send)
+        try:
+            return await self._dispatch(_Incoming.of(scope, receive), scope, parts)
+        except Exception:  # _serve catches a handler's; this is for anything around it
+            log.exception("SCIM %s %s failed", scope.get("method"), path)
+            return _error(ScimError("the server could not complete the request"))
 
     async def _dispatch(self, request: _Incoming, scope: Scope, parts: list[str]) -> Reply:
         n = len(parts)

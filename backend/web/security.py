@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["SecurityHeadersMiddleware"]
+__all__ = ["SecurityHeadersMiddleware", "raw_headers"]
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -25,14 +25,19 @@ HEADERS = {
 }
 
 
+def raw_headers(*, hsts: bool) -> list[tuple[bytes, bytes]]:
+    """The headers as ASGI sends them (HSTS only when the site is served over HTTPS)."""
+    wanted = dict(HEADERS)
+    if hsts:
+        wanted["Strict-Transport-Security"] = "max-age=31536000"
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in wanted.items()]
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
         self.hsts = hsts
-        wanted = dict(HEADERS)
-        if hsts:
-            wanted["Strict-Transport-Security"] = "max-age=31536000"
-        self._raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in wanted.items()]
+        self._raw = raw_headers(hsts=hsts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
