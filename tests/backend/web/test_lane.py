@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -27,6 +28,16 @@ class Lines(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.lines.append(json.loads(record.getMessage()))
+
+    def of(self, request_id: str) -> list[dict[str, object]]:
+        """The lines of one request: written once its reply is sent, so maybe just after the
+        client has it."""
+        deadline = time.monotonic() + 5
+        while not (found := [x for x in self.lines if x["request_id"] == request_id]):
+            if time.monotonic() > deadline:
+                return []
+            time.sleep(0.01)  # allow-sleep: bounded wait for the server thread's log line
+        return found
 
 
 @pytest.fixture
@@ -86,7 +97,7 @@ def test_scim_requests_are_logged_by_route_and_counted(site, lines: Lines) -> No
     before = _count("scim", "GET", 404)
     r = http.get("/scim/v2/Users/u-secret-id", headers={**_auth(tenant), "X-Request-ID": "p-1"})
     assert r.status_code == 404
-    mine = [x for x in lines.lines if x["request_id"] == "p-1"]
+    mine = lines.of("p-1")
     assert len(mine) == 1
     line = mine[0]
     assert line["route"] == "/scim/v2/Users/{id}"
@@ -119,4 +130,4 @@ def test_an_unexpected_failure_is_a_logged_scim_500(site, lines: Lines, monkeypa
     assert r.json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
     assert "the dispatcher broke" not in r.text
     assert r.headers["x-request-id"] == "boom-1" and "content-security-policy" in r.headers
-    assert [x["status"] for x in lines.lines if x["request_id"] == "boom-1"] == [500]
+    assert [x["status"] for x in lines.of("boom-1")] == [500]
