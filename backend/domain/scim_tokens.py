@@ -185,18 +185,27 @@ def authenticate(tx: Tx, token: str) -> ScimAuth | None:
 
 class AuthenticatedLookup:
     """The token check and a look-up of at most one row of the token's connection, in one
-    statement: Okta's two hottest reads (a user by id, by ``userName``) are then one SQLite
-    call instead of two. ``match`` is the row's condition besides the connection (with its
-    ``bindparam``s); the row comes from a LEFT JOIN, so a valid token without the row is
-    ``(auth, None)`` and an invalid one ``(None, None)``."""
+    statement: Okta's hottest requests (a user by id, by ``userName``, an update of one user)
+    are then one SQLite call instead of two. ``match`` is the row's condition besides the
+    connection (with its ``bindparam``s).
 
-    def __init__(self, table: sa.FromClause, columns: Sequence[Any], match: Any) -> None:
+    For a read the row comes from a LEFT JOIN, so a valid token without the row is
+    ``(auth, None)`` and an invalid one ``(None, None)``. With ``lock`` (before an update) the
+    row is locked (``FOR UPDATE OF`` it on PostgreSQL, which refuses that on an outer join's
+    nullable side): an inner join, and when it finds nothing, ``authenticate`` tells the two
+    answers apart."""
+
+    def __init__(self, table: sa.FromClause, columns: Sequence[Any], match: Any, *,
+                 lock: bool = False) -> None:  # fmt: skip
         on = sa.and_(table.c.connection_id == ScimToken.connection_id, match)
-        self._query = Query(
+        joined = _TOKENS.join(table, on) if lock else _TOKENS.outerjoin(table, on)
+        stmt = (
             sa.select(*(c.label(f"auth_{c.key}") for c in _AUTH_COLUMNS), *columns)
-            .select_from(_TOKENS.outerjoin(table, on))
+            .select_from(joined)
             .where(_BY_DIGEST)
         )
+        self._query = Query(stmt.with_for_update(of=table) if lock else stmt)
+        self._lock = lock
         self.row_type: Any = namedtuple("Row", [c.key for c in columns])  # type: ignore[misc]
 
     def first(self, tx: Tx, token: str, **params: Any) -> tuple[ScimAuth | None, Any]:
@@ -204,6 +213,8 @@ class AuthenticatedLookup:
             return None, None
         digest = hash_token(token)
         row = self._query.first(tx, digest=digest, **params)
+        if row is None and self._lock:
+            return authenticate(tx, token), None  # no such row, or no such token
         auth = None if row is None else _auth(row, digest)
         if auth is None:
             return None, None

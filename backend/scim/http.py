@@ -139,6 +139,9 @@ class ScimApi:
         # Writes to one user's row (and its sessions): cheap enough to run on the event loop.
         self._bounded_writes = (self.create_user, self.replace_user, self.patch_user,
                                 self.delete_user)  # fmt: skip
+        # Handlers that check the token in their first statement, with the row they need.
+        self._self_checking = (self.get_user, self.replace_user, self.patch_user,
+                               self.delete_user)  # fmt: skip
 
     async def aclose(self) -> None:
         """At shutdown, on the loop: finish the queued writes, write the buffered request log."""
@@ -255,7 +258,7 @@ class ScimApi:
 
     def _handle(self, handler: Handler, call: Call, conn: sa.Connection) -> Result:
         assert call.token is not None
-        if handler == self.get_user or (
+        if handler in self._self_checking or (
             handler == self.list_users and _lookup_name(call) is not None
         ):
             return handler(conn, call)  # the token is checked in the look-up's own statement
@@ -387,20 +390,30 @@ class ScimApi:
         assert call.auth is not None
         return self._user(users.create(conn, call.auth, call.body), call, 201)
 
+    def _locked_user(self, conn: sa.Connection, call: Call) -> Any:
+        """The user to update, locked, with the token's check in the same statement."""
+        assert call.token is not None
+        auth, row = users.lock_authenticated(conn, call.token, call.params["id"])
+        call.auth = _required(auth)
+        if row is None:
+            raise ResourceNotFound(f"no user with id {call.params['id']!r}")
+        return row
+
     def replace_user(self, conn: sa.Connection, call: Call) -> Result:
+        row = self._locked_user(conn, call)
         assert call.auth is not None
-        row = users.replace(conn, call.auth, call.params["id"], call.body, call.if_match)
-        return self._user(row, call)
+        return self._user(users.replace(conn, call.auth, row, call.body, call.if_match), call)
 
     def patch_user(self, conn: sa.Connection, call: Call) -> Result:
+        row = self._locked_user(conn, call)
         assert call.auth is not None
         ops = quirks.patch_operations(call.body)
-        row = users.patch(conn, call.auth, call.params["id"], ops, call.if_match)
-        return self._user(row, call)
+        return self._user(users.patch(conn, call.auth, row, ops, call.if_match), call)
 
     def delete_user(self, conn: sa.Connection, call: Call) -> Result:
+        row = self._locked_user(conn, call)
         assert call.auth is not None
-        users.delete(conn, call.auth, call.params["id"], call.if_match)
+        users.delete(conn, call.auth, row, call.if_match)
         return Result(204)
 
     # -- Groups -----------------------------------------------------------------------------

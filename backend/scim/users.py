@@ -20,7 +20,7 @@ from backend.domain import audit
 from backend.domain import users as user_service
 from backend.domain.scim_tokens import AuthenticatedLookup, ScimAuth
 from backend.scim import counters, paging
-from backend.scim.errors import PreconditionFailed, ResourceNotFound, Uniqueness
+from backend.scim.errors import PreconditionFailed, Uniqueness
 from backend.scim.filter import USER_FIELDS, to_sql
 from backend.scim.patch import apply
 from backend.scim.quirks import PatchOperation, canonical_resource
@@ -68,9 +68,6 @@ class Page:
     total: int
 
 
-_BY_ID = ROW.where(ScimUser.id == sa.bindparam("id"), ScimUser.connection_id == sa.bindparam("c"))
-_GET = Query(_BY_ID)
-_GET_FOR_UPDATE = Query(_BY_ID.with_for_update())
 _BY_USER_NAME = Query(
     ROW.where(
         ScimUser.connection_id == sa.bindparam("c"), ScimUser.user_name_norm == sa.bindparam("u")
@@ -90,12 +87,21 @@ _AUTH_GET = AuthenticatedLookup(
 _AUTH_BY_USER_NAME = AuthenticatedLookup(
     ScimUser.__table__, list(ROW.selected_columns), ScimUser.user_name_norm == sa.bindparam("u")
 )
+_AUTH_LOCK = AuthenticatedLookup(
+    ScimUser.__table__, list(ROW.selected_columns), ScimUser.id == sa.bindparam("id"), lock=True
+)
 
 
 def get_authenticated(tx: Tx, token: str, user_id: str) -> tuple[ScimAuth | None, Any]:
     """``(auth, row)`` for a valid token (row None: no such user in its connection), else
     ``(None, None)``; one statement."""
     return _AUTH_GET.first(tx, token, id=user_id)
+
+
+def lock_authenticated(tx: Tx, token: str, user_id: str) -> tuple[ScimAuth | None, Any]:
+    """``get_authenticated`` before an update (or delete) of the row: the row locked for the
+    rest of the transaction."""
+    return _AUTH_LOCK.first(tx, token, id=user_id)
 
 
 def lookup_authenticated(tx: Tx, token: str, user_name: str, *, start_index: int,
@@ -108,13 +114,6 @@ def lookup_authenticated(tx: Tx, token: str, user_name: str, *, start_index: int
 def _lookup_page(found: list[Any], start_index: int, count: int) -> Page:
     """A ``userName eq`` result (at most one user) as the page ``start_index``/``count`` ask."""
     return Page(rows=found[:count] if start_index == 1 else [], total=len(found))
-
-
-def _select_one(tx: Tx, auth: ScimAuth, user_id: str, *, lock: bool = False) -> Any:
-    row = (_GET_FOR_UPDATE if lock else _GET).first(tx, id=user_id, c=auth.connection_id)
-    if row is None:
-        raise ResourceNotFound(f"no user with id {user_id!r}")
-    return row
 
 
 def _check_version(row: Any, if_match: str | None) -> None:
@@ -183,21 +182,18 @@ def create(tx: Tx, auth: ScimAuth, body: Any) -> Any:
         connection_id=auth.connection_id,
         user_name=cols["user_name"],
     )
-    return _GET.row_type(**{f: params[f] for f in _GET.row_type._fields})  # as stored
+    return _AUTH_GET.row_type(**{f: params[f] for f in _AUTH_GET.row_type._fields})  # as stored
 
 
-def replace(tx: Tx, auth: ScimAuth, user_id: str, body: Any, if_match: str | None) -> Any:
-    row = _select_one(tx, auth, user_id, lock=True)
+def replace(tx: Tx, auth: ScimAuth, row: Any, body: Any, if_match: str | None) -> Any:
+    """PUT of ``row`` (from ``lock_authenticated``): the user as the request leaves it."""
     _check_version(row, if_match)
     doc = canonical_resource(body, USER_ATTRS, ENTERPRISE_USER_ATTRS)
     doc.setdefault("active", row.active)  # a PUT without "active" does not reactivate
     return _store(tx, auth, row, doc)
 
 
-def patch(
-    tx: Tx, auth: ScimAuth, user_id: str, ops: list[PatchOperation], if_match: str | None
-) -> Any:
-    row = _select_one(tx, auth, user_id, lock=True)
+def patch(tx: Tx, auth: ScimAuth, row: Any, ops: list[PatchOperation], if_match: str | None) -> Any:
     _check_version(row, if_match)
     doc = apply(user_document(row), ops, USER_ATTRS, ENTERPRISE_USER_ATTRS)
     return _store(tx, auth, row, doc)
@@ -233,8 +229,7 @@ def _store(tx: Tx, auth: ScimAuth, row: Any, doc: dict[str, Any]) -> Any:
     return row
 
 
-def delete(tx: Tx, auth: ScimAuth, user_id: str, if_match: str | None) -> None:
-    row = _select_one(tx, auth, user_id, lock=True)
+def delete(tx: Tx, auth: ScimAuth, row: Any, if_match: str | None) -> None:
     _check_version(row, if_match)
     user_service.delete_user(tx, row.id, actor=auth.display_prefix, org_id=auth.org_id)
 

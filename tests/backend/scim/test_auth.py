@@ -48,9 +48,9 @@ def test_only_live_tokens_authenticate_as_their_own_connection(runtime: Runtime)
 def test_the_one_statement_lookups_authenticate_as_authenticate_does(
     runtime: Runtime, client: Scim
 ) -> None:
-    """``users.get_authenticated`` and ``users.lookup_authenticated`` check the token in the
-    read's own statement: same verdict as ``authenticate`` for every candidate, and the row
-    only from the token's own connection."""
+    """``users.get_authenticated``, ``users.lookup_authenticated`` and (before an update)
+    ``users.lock_authenticated`` check the token in the read's own statement: same verdict as
+    ``authenticate`` for every candidate, and the row only from the token's own connection."""
     ours = client.create_user("ada@acme.test")
     other = make_tenant(runtime, "Other", "other.test")
     tenant = client.tenant
@@ -61,13 +61,16 @@ def test_the_one_statement_lookups_authenticate_as_authenticate_does(
             looked, page = users.lookup_authenticated(
                 s, token, "ADA@acme.test", start_index=1, count=100
             )
-        assert got == expected and looked == expected, token
+            locker, locked = users.lock_authenticated(s, token, ours["id"])
+        assert got == expected and looked == expected and locker == expected, token
         mine = expected is not None and expected.connection_id == tenant.connection_id
         assert (row is not None) == mine and (page.total == 1) == mine, token
+        assert locked == row, token
         if mine:
             assert row.id == ours["id"] and page.rows[0].id == ours["id"]
     with runtime.db.read() as s:
         auth, row = users.get_authenticated(s, tenant.token, "0" * 32)
+        assert users.lock_authenticated(s, tenant.token, "0" * 32) == (auth, None)
         _, later = users.lookup_authenticated(s, tenant.token, "ada@acme.test",
                                               start_index=2, count=100)  # fmt: skip
     assert auth is not None and row is None

@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 from backend.runtime import Runtime
-from tests.backend.scim.test_auth import test_only_live_tokens_authenticate_as_their_own_connection
+from tests.backend.scim.test_auth import (
+    test_only_live_tokens_authenticate_as_their_own_connection,
+    test_the_one_statement_lookups_authenticate_as_authenticate_does,
+)
 from tests.backend.scim.test_http import (
     test_concurrent_create_of_the_same_user_name,
     test_errors_have_status_and_scim_type,
@@ -36,6 +39,7 @@ __all__ = [
     "test_import_after_deletions_and_with_a_filter",
     "test_push_groups",
     "test_only_live_tokens_authenticate_as_their_own_connection",
+    "test_the_one_statement_lookups_authenticate_as_authenticate_does",
     "test_user_lifecycle",
 ]
 
