@@ -143,11 +143,35 @@ _INSERT = Statement(
         }
     )
 )
-_UPDATE = Statement(
-    sa.update(ScimUser)
-    .where(ScimUser.id == sa.bindparam("uid"))
-    .values({c: sa.bindparam(c, type_=ScimUser.__table__.c[c].type) for c in _WRITABLE})
-)
+# Columns computed from another, not in the row a request reads: set with their source.
+_DERIVED = {"user_name": ("user_name_norm",), "emails": ("email", "email_norm", "email_type")}
+
+
+def _with_derived(changed: list[str]) -> tuple[str, ...]:
+    return tuple(sorted({*changed, *(d for c in changed for d in _DERIVED.get(c, ()))}))
+
+
+_UPDATES: dict[tuple[str, ...], tuple[Statement, tuple[str, ...]]] = {}
+_UPDATE_SHAPES = 256  # distinct sets of changed columns kept compiled; past that, all columns
+
+
+def _update(changed: tuple[str, ...]) -> tuple[Statement, tuple[str, ...]]:
+    """An UPDATE of just the columns a request changed (and the version and time), with the
+    columns it sets: SQLite then leaves alone every index on the others, and writes fewer
+    pages at the commit."""
+    found = _UPDATES.get(changed)
+    if found is None:
+        full = len(_UPDATES) >= _UPDATE_SHAPES
+        columns = _WRITABLE if full else (*changed, "version", "last_modified")
+        stmt = Statement(
+            sa.update(ScimUser)
+            .where(ScimUser.id == sa.bindparam("uid"))
+            .values({c: sa.bindparam(c, type_=ScimUser.__table__.c[c].type) for c in columns})
+        )
+        found = (stmt, columns)
+        if not full:
+            _UPDATES[changed] = found
+    return found
 
 
 def _unique(tx: Tx, stmt: Statement, params: dict[str, Any], user_name: str) -> None:
@@ -206,9 +230,9 @@ def _store(tx: Tx, auth: ScimAuth, row: Any, doc: dict[str, Any]) -> Any:
     changed = sorted(k for k, v in cols.items() if k in current and current[k] != v)
     params: dict[str, Any] = {}
     if changed:
-        params = dict(cols, uid=row.id, active=row.active, version=row.version + 1,
-                      last_modified=utcnow())  # fmt: skip
-        _unique(tx, _UPDATE, params, cols["user_name"])
+        params = dict(cols, active=row.active, version=row.version + 1, last_modified=utcnow())
+        stmt, columns = _update(_with_derived(changed))
+        _unique(tx, stmt, {c: params[c] for c in columns} | {"uid": row.id}, cols["user_name"])
         audit.record(
             tx,
             actor=auth.display_prefix,

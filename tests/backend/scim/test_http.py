@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, quote
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -335,3 +336,63 @@ def test_query_parameters_read_as_starlette_reads_them(
         text = tail.join(f"{a}={b}" for a, b in pairs)
     raw = text.encode()
     assert _query(raw) == dict(parse_qsl(raw.decode("latin-1"), keep_blank_values=True))
+
+
+def _stored(runtime, user_id: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    from backend.scim.resources import USER_COLUMNS
+    from backend.store.models import ScimUser
+
+    with runtime.db.read() as s:
+        row = s.get(ScimUser, user_id)
+        assert row is not None
+        return {c: getattr(row, c) for c in USER_COLUMNS}
+
+
+@pytest.mark.parametrize("shapes", [256, 0])  # 0: past the cache of compiled shapes
+def test_an_update_writes_what_changed_and_what_derives_from_it(
+    client: Scim, runtime, monkeypatch, shapes: int
+) -> None:  # type: ignore[no-untyped-def]
+    """A PUT or PATCH sets only the columns that changed; the lower-cased userName and the
+    primary email's columns follow their sources, so every look-up sees the new values."""
+    from backend.scim import users
+    from backend.scim.resources import user_columns
+
+    monkeypatch.setattr(users, "_UPDATE_SHAPES", shapes)
+    monkeypatch.setattr(users, "_UPDATES", {})
+    user = client.create_user("Old.Name@acme.test", externalId="ext-1", locale="en-US")
+    body = {
+        **{k: v for k, v in user.items() if k not in ("id", "meta")},
+        "userName": "New.Name@acme.test",
+        "emails": [{"value": "New.Mail@acme.test", "type": "work", "primary": True}],
+        "name": {"givenName": "Nova", "familyName": "Family"},
+    }
+    r = client.put(f"/Users/{user['id']}", body)
+    assert r.status_code == 200, r.text
+    assert _stored(runtime, user["id"]) == {**user_columns(body), "active": True}
+
+    def found(flt: str) -> int:
+        return int(client.get("/Users", params={"filter": flt}).json()["totalResults"])
+
+    assert found('userName eq "NEW.NAME@acme.test"') == 1
+    assert found('userName eq "old.name@acme.test"') == 0
+    assert found('emails.value eq "new.mail@ACME.test"') == 1
+    assert found('externalId eq "ext-1"') == 1  # untouched, still found
+    patched = client.patch(
+        f"/Users/{user['id']}",
+        {"Operations": [{"op": "replace", "path": "userName", "value": "Third@acme.test"}]},
+    )
+    assert patched.status_code == 200, patched.text
+    assert found('userName eq "third@ACME.test"') == 1
+    assert _stored(runtime, user["id"])["user_name_norm"] == "third@acme.test"
+    assert client.get(f"/Users/{user['id']}").json()["name"]["givenName"] == "Nova"
+
+
+def test_every_stored_user_column_is_read_back_or_derived_from_one_that_is() -> None:
+    """What an update compares (the row it read) must cover every column it may write."""
+    from backend.scim import users
+    from backend.scim.resources import USER_COLUMNS
+
+    read = {c.key for c in users.ROW.selected_columns}
+    derived = {d: source for source, ds in users._DERIVED.items() for d in ds}
+    for column in USER_COLUMNS:
+        assert column in read or derived.get(column) in read, column

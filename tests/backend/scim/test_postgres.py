@@ -14,6 +14,7 @@ from tests.backend.scim.test_auth import (
     test_the_one_statement_lookups_authenticate_as_authenticate_does,
 )
 from tests.backend.scim.test_http import (
+    test_an_update_writes_what_changed_and_what_derives_from_it,
     test_concurrent_create_of_the_same_user_name,
     test_errors_have_status_and_scim_type,
     test_etags,
@@ -31,6 +32,7 @@ pytestmark = pytest.mark.postgres
 
 __all__ = [
     "test_a_token_sees_and_touches_only_its_connection",
+    "test_an_update_writes_what_changed_and_what_derives_from_it",
     "test_concurrent_create_of_the_same_user_name",
     "test_create_update_deactivate_reactivate",
     "test_errors_have_status_and_scim_type",
