@@ -54,8 +54,9 @@ def record(
     org_id: str | None,
     **detail: Any,
 ) -> None:
-    _INSERT.run(tx, at=utcnow(), org_id=org_id, actor=actor, action=action,
-                target_type=target_type, target_id=target_id, detail=detail)  # fmt: skip
+    # Inside a group-commit batch, written with the batch's other audit rows before its commit.
+    _INSERT.defer(tx, at=utcnow(), org_id=org_id, actor=actor, action=action,
+                  target_type=target_type, target_id=target_id, detail=detail)  # fmt: skip
 
 
 def list_entries(

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from backend.store.models.base import UTCDateTime
 
-__all__ = ["Query", "Statement", "Tx", "connection_of"]
+__all__ = ["DEFERRED", "Query", "Statement", "Tx", "connection_of", "run_deferred"]
 
 Tx = Session | sa.Connection
 """What database code runs in: an ORM session, or a Core connection inside a transaction (the
@@ -32,6 +32,23 @@ SCIM hot path has no session: see ``backend.store.runners``)."""
 
 def connection_of(tx: Tx) -> sa.Connection:
     return tx if isinstance(tx, sa.Connection) else tx.connection()
+
+
+DEFERRED = "quickture_deferred"
+"""Key in a ``Connection.info``: while a group-commit batch is open on that connection, the
+list of ``(Statement, params)`` its jobs deferred (``Statement.defer``)."""
+
+
+def run_deferred(conn: sa.Connection, pending: list[tuple[Statement, dict[str, Any]]]) -> None:
+    """Run deferred statements in order, each run of one statement as one ``executemany``."""
+    i = 0
+    while i < len(pending):
+        stmt = pending[i][0]
+        j = i
+        while j < len(pending) and pending[j][0] is stmt:
+            j += 1
+        stmt.run_many(conn, [params for _, params in pending[i:j]])
+        i = j
 
 
 def _dt(value: Any) -> Any:
@@ -121,6 +138,25 @@ class Statement:
     def run(self, tx: Tx, **params: Any) -> int:
         """Execute; returns the row count."""
         return self._run(tx, params, False)[1]
+
+    def run_many(self, tx: Tx, many: list[dict[str, Any]]) -> None:
+        conn = tx if isinstance(tx, sa.Connection) else tx.connection()
+        compiled = self._for(conn.dialect)
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(compiled.sql, [compiled.params(p) for p in many])
+        finally:
+            cursor.close()
+
+    def defer(self, tx: Tx, **params: Any) -> None:
+        """Run at the end of the group-commit batch ``tx`` is in, before its commit (one
+        ``executemany`` for the batch's rows: for inserts nothing in the batch reads, such as
+        audit rows); now, when it is in none. A job that fails takes its deferred rows with it."""
+        pending = tx.info.get(DEFERRED) if isinstance(tx, sa.Connection) else None
+        if pending is None:
+            self.run(tx, **params)
+        else:
+            pending.append((self, params))
 
     def scalar(self, tx: Tx, **params: Any) -> Any:
         rows = self._run(tx, params, True)[0]

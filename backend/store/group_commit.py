@@ -13,6 +13,9 @@ The rules that keep it a transaction per request, as far as anyone can see:
   row that is not on disk. If the commit fails, every job of the batch fails with that error
   and none of them happened.
 - Jobs run in arrival order, so two requests from one client keep their order.
+- Rows nothing in the batch reads (audit rows) can be deferred (``Statement.defer``): they
+  are written for the whole batch in one ``executemany`` just before ``COMMIT``, and a job
+  that fails takes its own with it.
 
 Where things run: the batch is driven by a task on the event loop. ``BEGIN IMMEDIATE`` (which
 may wait for another process's write lock) and ``COMMIT`` (the fsync) run on one worker thread
@@ -34,6 +37,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+
+from backend.store.compiled import DEFERRED, Statement, run_deferred
 
 __all__ = ["GroupCommitWriter", "WriterClosed"]
 
@@ -65,6 +70,7 @@ class GroupCommitWriter:
             1, thread_name_prefix="quickture-db-writer"
         )
         self._closed = False
+        self._deferred: list[tuple[Statement, dict[str, Any]]] = []
         self.batches = 0  # for tests and benchmarks: how many commits served how many jobs
         self.jobs = 0
 
@@ -120,7 +126,7 @@ class GroupCommitWriter:
             tx = await loop.run_in_executor(self._pool, self._begin)
             batch = self._take()  # after BEGIN: what arrived meanwhile joins this batch
             outcomes = [await self._job(loop, job) for job in batch]
-            await loop.run_in_executor(self._pool, tx.commit)
+            await loop.run_in_executor(self._pool, self._commit, tx)
         except Exception as exc:  # BEGIN or COMMIT failed: none of the batch happened
             if not batch:  # BEGIN: the jobs waiting for it fail rather than wait forever
                 batch = self._take()
@@ -150,12 +156,15 @@ class GroupCommitWriter:
         assert conn is not None
         dbapi = conn.connection.dbapi_connection
         assert dbapi is not None
+        deferred = self._deferred
+        mark = len(deferred)
         dbapi.execute("SAVEPOINT job")
         try:
             value = fn(conn)
         except Exception as exc:
             dbapi.execute("ROLLBACK TO job")
             dbapi.execute("RELEASE job")
+            del deferred[mark:]  # what the job deferred goes with the rest of it
             return False, exc
         dbapi.execute("RELEASE job")
         return True, value
@@ -165,7 +174,19 @@ class GroupCommitWriter:
     def _begin(self) -> sa.RootTransaction:
         if self._conn is None:
             self._conn = self._engine.connect().execution_options(quickture_immediate=True)
-        return self._conn.begin()
+        tx = self._conn.begin()
+        self._deferred = self._conn.info[DEFERRED] = []  # Statement.defer appends here
+        return tx
+
+    def _commit(self, tx: sa.RootTransaction) -> None:
+        """The batch's deferred statements (its audit rows), then the one commit."""
+        assert self._conn is not None
+        try:
+            run_deferred(self._conn, self._deferred)
+        finally:
+            self._conn.info.pop(DEFERRED, None)
+            self._deferred = []
+        tx.commit()
 
     def _discard(self) -> None:
         """After a failed BEGIN or COMMIT: the next batch starts on a fresh connection."""

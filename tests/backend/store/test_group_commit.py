@@ -5,6 +5,7 @@ and the BEGIN/COMMIT on the writer's thread, so the loop never waits on a lock o
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from backend.store.compiled import Statement
 from backend.store.db import Database
 from backend.store.group_commit import GroupCommitWriter, WriterClosed
 
@@ -190,3 +192,62 @@ async def test_a_second_event_loop_is_refused_while_the_first_writes(
     assert await writer.run(insert("parent", "y"), bounded=True) == "y"  # its loop is done
     await writer.aclose()
     assert keys(db, "parent") == ["y"]
+
+
+# A deferred insert (as audit rows are): run for the whole batch just before its commit.
+_LOGGED = Statement(
+    sa.insert(sa.table("logged", sa.column("id"), sa.column("what"))).values(
+        id=sa.bindparam("id"), what=sa.bindparam("what")
+    )
+)
+
+
+def logging_job(key: str, *, fail: bool = False):  # type: ignore[no-untyped-def]
+    def job(conn: sa.Connection) -> str:
+        conn.execute(sa.text("INSERT INTO parent (id) VALUES (:k)"), {"k": key})
+        _LOGGED.defer(conn, id=f"log-{key}", what=key)
+        if fail:
+            raise ValueError(f"{key} fails after deferring its row")
+        return key
+
+    return job
+
+
+def logged(db: Database) -> list[str]:
+    with db.engine.connect() as conn:
+        return list(conn.execute(sa.text("SELECT what FROM logged ORDER BY rowid")).scalars())
+
+
+async def test_deferred_rows_are_written_in_order_before_the_commit_and_leave_with_their_job(
+    db: Database, writer: GroupCommitWriter
+) -> None:
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE logged (id TEXT PRIMARY KEY, what TEXT)")
+        _LOGGED.defer(conn, id="outside", what="outside")  # in no batch: written at once
+        assert conn.execute(sa.text("SELECT count(*) FROM logged")).scalar() == 1
+    jobs = [logging_job(f"j{i}", fail=i == 2) for i in range(5)]
+    results = await asyncio.gather(
+        *(writer.run(j, bounded=i % 2 == 0) for i, j in enumerate(jobs)), return_exceptions=True
+    )
+    assert results[:2] == ["j0", "j1"] and results[3:] == ["j3", "j4"]
+    assert isinstance(results[2], ValueError)
+    assert logged(db) == ["outside", "j0", "j1", "j3", "j4"]
+    assert keys(db, "parent") == ["j0", "j1", "j3", "j4"]
+
+
+async def test_a_failing_deferred_row_fails_its_whole_batch(
+    db: Database, writer: GroupCommitWriter
+) -> None:
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE logged (id TEXT PRIMARY KEY, what TEXT)")
+        conn.exec_driver_sql("INSERT INTO logged VALUES ('log-taken', 'before')")
+    results = await asyncio.gather(
+        writer.run(logging_job("free"), bounded=True),
+        writer.run(logging_job("taken"), bounded=True),  # its deferred row's key is in use
+        return_exceptions=True,
+    )
+    # The DBAPI's own error: deferred statements run on its cursor, as compiled ones do.
+    assert all(isinstance(r, sqlite3.IntegrityError) for r in results), results
+    assert keys(db, "parent") == [] and logged(db) == ["before"]
+    assert await writer.run(logging_job("after"), bounded=True) == "after"
+    assert logged(db) == ["before", "after"]
