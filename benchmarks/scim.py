@@ -4,7 +4,10 @@ Each server runs as its own uvicorn process (one worker, uvloop, httptools) pinn
 this load generator (asyncio on uvloop, raw HTTP/1.1 keep-alive, one connection per client
 worker) is pinned to CPU 1. Per phase it reports req/s, latency p50/p99 and, what a Python
 load generator cannot cap, the **server's CPU time per request**. Each phase runs ``--repeats``
-times; medians are quoted.
+times; medians are quoted. The servers run side by side, and each repeat of a phase is run on
+every server in turn (quickture, scim2-server, floor, then again): a VM's speed drifts by tens
+of percent from one minute to the next, and ratios are only fair between figures taken on the
+same minutes. A server waiting its turn is idle (its idle rate is what is subtracted).
 
 Server CPU is measured in nanoseconds: the sum of the first field of
 ``/proc/<pid>/task/*/schedstat`` (time on CPU, ns) over the server's threads, sampled before
@@ -369,12 +372,18 @@ async def run_phase(
 
 @dataclass
 class State:
+    """One server under test: its connections, the users it holds, its results so far."""
+
     server: Server
+    sizes: list[int]
+    conns: list[Conn] = field(default_factory=list)
+    rng: random.Random = field(default_factory=lambda: random.Random(7))
     ids: list[str] = field(default_factory=list)
     patched: int = 0
+    report: dict[str, Any] = field(default_factory=lambda: {"sizes": {}})
 
 
-async def create_users(st: State, conns: list[Conn], start: int, count: int) -> Result:
+async def create_users(st: State, start: int, count: int) -> Result:
     p = st.server.prefix
     made: dict[int, str] = {}
 
@@ -384,20 +393,15 @@ async def create_users(st: State, conns: list[Conn], start: int, count: int) -> 
             made[start + i] = json.loads(body)["id"]
         return status
 
-    res = await run_phase(st.server, conns, count, call, (201,))
+    res = await run_phase(st.server, st.conns, count, call, (201,))
     st.ids.extend(made[k] for k in sorted(made))  # ids[k] is user k: lookups and PUTs agree
+    note_fallback(st.server, "create", start + count, res)
     return res
 
 
-async def phases(
-    st: State, conns: list[Conn], size: int, args: argparse.Namespace, rng: random.Random
-) -> dict[str, list[Result]]:
+def phase_calls(st: State) -> dict[str, Call]:
     p = st.server.prefix
-    out: dict[str, list[Result]] = {}
-    repeats = args.repeats
-    reads = min(args.reads, 5 * size)
-    puts = min(args.writes, 5 * size)
-    patches = min(args.writes, size // (repeats + 1))  # each user once, over all the repeats
+    rng = st.rng
 
     async def lookup(conn: Conn, i: int) -> int:
         k = rng.randrange(len(st.ids))
@@ -418,25 +422,58 @@ async def phases(
         op = {"schemas": [PATCH_URN], "Operations": [{"op": "replace", "value": {"active": False}}]}
         return (await conn.request("PATCH", f"{p}/Users/{st.ids[-1 - k]}", op))[0]
 
-    for name, call, n, ok in (
-        ("lookup", lookup, reads, (200,)),
-        ("get", get, reads, (200,)),
-        ("put", put, puts, (200,)),
-        ("patch", patch, patches, (200, 204)),
+    return {"lookup": lookup, "get": get, "put": put, "patch": patch}
+
+
+async def grow(active: list[State], size: int, repeats: int) -> None:
+    """Create users up to ``size`` on every server, in ``repeats`` steps taken in turns."""
+    steps: dict[str, list[tuple[int, int]]] = {}
+    for st in active:
+        have = len(st.ids)
+        step = max(1, (size - have + repeats - 1) // repeats)
+        steps[st.server.name] = [(a, min(step, size - a)) for a in range(have, size, step)]
+    creates: dict[str, list[Result]] = {st.server.name: [] for st in active}
+    for turn in range(max((len(v) for v in steps.values()), default=0)):
+        for st in active:
+            mine = steps[st.server.name]
+            if turn < len(mine):
+                creates[st.server.name].append(await create_users(st, *mine[turn]))
+                print(f"  {st.server.name}: {len(st.ids)} users", file=sys.stderr, flush=True)
+    for st in active:
+        if st.server.name == "floor":
+            st.ids = [f"{i:032x}" for i in range(size)]
+        st.report["sizes"][size] = {"phases": {"create": creates[st.server.name]}}
+
+
+async def measure_size(active: list[State], size: int, args: argparse.Namespace) -> None:
+    """Every phase at this size, each repeat run on every server in turn: the servers are
+    compared on the same minutes of the machine (a VM's speed drifts by tens of percent)."""
+    repeats = args.repeats
+    reads = min(args.reads, 5 * size)
+    puts = min(args.writes, 5 * size)
+    patches = min(args.writes, size // (repeats + 1))  # each user once, over all the repeats
+    calls = {st.server.name: phase_calls(st) for st in active}
+    for name, n, ok in (
+        ("lookup", reads, (200,)),
+        ("get", reads, (200,)),
+        ("put", puts, (200,)),
+        ("patch", patches, (200, 204)),
     ):
-        out[name] = []
         for _ in range(repeats):
-            res = await run_phase(st.server, conns, n, call, ok)
-            note_fallback(st.server, name, size, res)
-            out[name].append(res)
-            if name == "patch":
-                st.patched += n
-    out["import"] = []
+            for st in active:
+                res = await run_phase(st.server, st.conns, n, calls[st.server.name][name], ok)
+                note_fallback(st.server, name, size, res)
+                st.report["sizes"][size]["phases"].setdefault(name, []).append(res)
+                if name == "patch":
+                    st.patched += n
     for _ in range(repeats):
-        res = await full_import(st, conns[0], size)
-        note_fallback(st.server, "import", size, res)
-        out["import"].append(res)
-    return out
+        for st in active:
+            res = await full_import(st, st.conns[0], size)
+            note_fallback(st.server, "import", size, res)
+            st.report["sizes"][size]["phases"].setdefault("import", []).append(res)
+    for st in active:
+        st.report["sizes"][size]["rss_mb"] = st.server.rss_mb()
+        print(f"  {st.server.name}: {size} done", file=sys.stderr, flush=True)
 
 
 def note_fallback(server: Server, phase: str, size: int, res: Result) -> None:
@@ -475,48 +512,33 @@ async def full_import(st: State, conn: Conn, size: int) -> Result:
     return res
 
 
-async def bench_server(
-    server: Server, sizes: list[int], args: argparse.Namespace
-) -> dict[str, Any]:
-    repeats = args.repeats
-    server.start()
-    report: dict[str, Any] = {"sizes": {}}
+async def bench(states: list[State], args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """Start every server (all pinned to CPU 0, idle but for the one under load), then take
+    each size in turn with the servers that run it."""
     try:
-        headers = {"Authorization": f"Bearer {server.token}", "User-Agent": "Okta SCIM Client"}
-        conns = [Conn("127.0.0.1", server.port, headers) for _ in range(CONCURRENCY)]
-        await asyncio.gather(*(c.open() for c in conns))
-        await server.measure_idle()
-        report["idle_us_per_s"] = server.idle_ns_per_s / 1000
-        report["idle_method"] = server.idle_method
-        print(
-            f"  {server.name}: idle {server.idle_ns_per_s / 1000:.1f} us CPU/s "
-            f"({server.idle_method})",
-            file=sys.stderr,
-            flush=True,
-        )
-        st = State(server)
-        rng = random.Random(7)
-        have = 0
-        for size in sizes:
-            creates = []
-            step = (size - have + repeats - 1) // repeats
-            while have < size:
-                n = min(step, size - have)
-                creates.append(await create_users(st, conns, have, n))
-                note_fallback(server, "create", have + n, creates[-1])
-                have += n
-                print(f"  {server.name}: {have} users", file=sys.stderr, flush=True)
-            if server.name == "floor":
-                st.ids = [f"{i:032x}" for i in range(size)]
-            level = await phases(st, conns, size, args, rng)
-            level["create"] = creates
-            report["sizes"][size] = {"phases": level, "rss_mb": server.rss_mb()}
-            print(f"  {server.name}: {size} done", file=sys.stderr, flush=True)
-        for c in conns:
-            c.close()
+        for st in states:
+            print(f"{st.server.name} ...", file=sys.stderr, flush=True)
+            st.server.start()
+            headers = {"Authorization": f"Bearer {st.server.token}",
+                       "User-Agent": "Okta SCIM Client"}  # fmt: skip
+            st.conns = [Conn("127.0.0.1", st.server.port, headers) for _ in range(CONCURRENCY)]
+            await asyncio.gather(*(c.open() for c in st.conns))
+        for st in states:
+            await st.server.measure_idle()
+            st.report["idle_us_per_s"] = st.server.idle_ns_per_s / 1000
+            st.report["idle_method"] = st.server.idle_method
+            print(f"  {st.server.name}: idle {st.server.idle_ns_per_s / 1000:.1f} us CPU/s "
+                  f"({st.server.idle_method})", file=sys.stderr, flush=True)  # fmt: skip
+        for size in sorted({size for st in states for size in st.sizes}):
+            active = [st for st in states if size in st.sizes]
+            await grow(active, size, args.repeats)
+            await measure_size(active, size, args)
     finally:
-        server.stop()
-    return report
+        for st in states:
+            for c in st.conns:
+                c.close()
+            st.server.stop()
+    return {st.server.name: st.report for st in states}
 
 
 # -- report -------------------------------------------------------------------------------------
@@ -655,8 +677,8 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     ysizes = [int(s) for s in args.yardstick_sizes.split(",")]
     t0 = time.monotonic()
-    reports: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="scim-bench-") as tmp:
+        states = []
         for name in args.servers.split(","):
             if name == "quickture":
                 server, run_sizes = prepare_quickture(Path(tmp) / "data"), sizes
@@ -670,8 +692,8 @@ def main() -> None:
             else:
                 server = Server(name, "benchmarks.scim_apps:floor", "/scim/v2", {})
                 run_sizes = ysizes
-            print(f"{name} ...", file=sys.stderr, flush=True)
-            reports[name] = uvloop.run(bench_server(server, run_sizes, args))
+            states.append(State(server, run_sizes))
+        reports = uvloop.run(bench(states, args))
     if args.json:
         args.json.write_text(
             json.dumps(
