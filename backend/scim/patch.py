@@ -17,7 +17,6 @@ scim2-models (``attrPath``, ``valuePath[subAttr]``, URN-qualified names). Semant
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -105,13 +104,23 @@ def resolve_path(path: str, schema: Schema, extension: Schema | None) -> Target 
     return Target(ext=ext, attr=attr, sub=sub, filter=filt)
 
 
+def _copy(value: Any) -> Any:
+    """A copy of a JSON document's containers (its scalars are immutable): ``deepcopy`` without
+    the memo and the dispatch, several times cheaper on every PATCH."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
 def apply(
     doc: dict[str, Any],
     operations: Sequence[PatchOperation],
     schema: Schema,
     extension: Schema | None,
 ) -> dict[str, Any]:
-    out = copy.deepcopy(doc)
+    out = _copy(doc)
     for op in operations:
         if op.path is None:
             if op.op == "remove":

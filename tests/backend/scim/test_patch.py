@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -175,7 +176,9 @@ def test_patch_agrees_with_the_reference(ops: list[dict[str, Any]]) -> None:
         expected = _reference(BASE, ops)
     except Exception:
         assume(False)
+    before = copy.deepcopy(BASE)
     assert _clean(run(BASE, *ops)) == expected
+    assert before == BASE  # the document patched is a copy, to its innermost list
 
 
 # -- property: junk is a 4xx ------------------------------------------------------------------
