@@ -212,10 +212,12 @@ class AuthenticatedLookup:
         if not _plausible(token):
             return None, None
         digest = hash_token(token)
-        row = self._query.first(tx, digest=digest, **params)
-        if row is None and self._lock:
-            return authenticate(tx, token), None  # no such row, or no such token
-        auth = None if row is None else _auth(row, digest)
+        rows = self._query.values(tx, digest=digest, **params)
+        if not rows:
+            # No such token; with the lock's inner join, perhaps only no such row.
+            return (authenticate(tx, token) if self._lock else None), None
+        row = rows[0]
+        auth = _auth(row, digest)
         if auth is None:
             return None, None
         width = len(_AUTH_COLUMNS)

@@ -34,6 +34,8 @@ def projector(
     attributes: str | None, excluded: str | None, core_urn: str
 ) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
     """A function that trims one resource, or None when nothing is to be trimmed."""
+    if not attributes and not excluded:
+        return None  # what nearly every request asks: the whole resource
     include = [_norm(p, core_urn) for p in parse_list(attributes)]
     exclude = [_norm(p, core_urn) for p in parse_list(excluded)]
     if not include and not exclude:

@@ -174,16 +174,20 @@ class Query(Statement):
         self.row_type: Any = namedtuple("Row", [c.key for c in cols])  # type: ignore[misc]
         self.converters = [(i, f) for i, c in enumerate(cols) if (f := _converter(c)) is not None]
 
-    def all(self, tx: Tx, **params: Any) -> list[Any]:
-        raw = self._run(tx, params, True)[0]
-        make, conv = self.row_type, self.converters
+    def values(self, tx: Tx, **params: Any) -> list[list[Any]]:
+        """The rows as lists of converted values (for a caller that builds its own rows)."""
+        conv = self.converters
         out = []
-        for values in raw:
-            values = list(values)
+        for raw in self._run(tx, params, True)[0]:
+            values = list(raw)
             for i, f in conv:
                 values[i] = f(values[i])
-            out.append(make(*values))
+            out.append(values)
         return out
+
+    def all(self, tx: Tx, **params: Any) -> list[Any]:
+        make = self.row_type
+        return [make(*values) for values in self.values(tx, **params)]
 
     def first(self, tx: Tx, **params: Any) -> Any:
         rows = self.all(tx, **params)
