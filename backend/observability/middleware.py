@@ -1,10 +1,12 @@
 """One JSON line per request, a request id on every response, and the HTTP metrics.
 
-A pure ASGI middleware; put it outermost so it times and sees everything. The log line has the
-request id, method, route family, route (the matched route template such as
-``/scim/v2/Users/{user_id}``, else the path), status, duration, client address and the
-worker's process id. It never has the query string (authorization codes, ``state``,
-``login_hint``), headers (Authorization, cookies) or bodies.
+``RequestObserver`` does it; ``RequestObservabilityMiddleware`` (pure ASGI, outermost so it
+times and sees everything) applies it to the requests the Starlette stack serves, and the SCIM
+lane (``backend.web.lane``) to the ones it serves. The log line has the request id, method,
+route family, route (the matched route template such as ``/scim/v2/Users/{id}``, else the
+path), status, duration, client address and the worker's process id. It never has the query
+string (authorization codes, ``state``, ``login_hint``), headers (Authorization, cookies) or
+bodies.
 
 The request id is the incoming ``X-Request-ID`` when it is a short token of safe characters
 (a proxy's or load balancer's id, so lines can be joined across them), else a new random one.
@@ -12,7 +14,7 @@ It is echoed in the response's ``X-Request-ID`` and put in ``scope["state"]["req
 A new id is this process's random 64-bit prefix and a counter (unique, cheap: no system call
 per request). When the access log has the handler this module gave it (nobody configured
 logging), lines go straight to its stream: the logging machinery would cost more than the rest
-of this middleware, on every request.
+of the observer, on every request.
 """
 
 from __future__ import annotations
