@@ -39,7 +39,7 @@ from backend.scim.quirks import PatchOperation, canonical_value
 from backend.scim.resources import norm
 from backend.scim.schema import Attr, Schema
 
-__all__ = ["Target", "apply", "matches", "resolve_path"]
+__all__ = ["Target", "apply", "matches", "resolve_path", "sets_only"]
 
 EXTERNAL_ID = Attr("externalId", case_exact=True)
 READ_ONLY = frozenset({"id", "meta", "schemas"})
@@ -102,6 +102,32 @@ def resolve_path(path: str, schema: Schema, extension: Schema | None) -> Target 
     if filt is not None and not attr.multi:
         raise InvalidPath(f"{attr.name} is not multi-valued: it takes no value filter")
     return Target(ext=ext, attr=attr, sub=sub, filter=filt)
+
+
+def sets_only(operations: Sequence[PatchOperation], schema: Schema, extension: Schema | None,
+              name: str) -> bool:  # fmt: skip
+    """Whether ``apply`` could change nothing but the core attribute ``name``: every operation
+    adds or replaces it alone (Okta's ``{"op": "replace", "value": {"active": false}}``,
+    Entra's ``{"op": "Replace", "path": "active", "value": "False"}``), or is one ``apply``
+    skips. A path that does not parse is for ``apply`` to refuse."""
+    wanted = name.lower()
+    for op in operations:
+        if op.op == "remove":
+            return False
+        if op.path is None:
+            if not isinstance(op.value, dict):
+                return False
+            for key in op.value:
+                if isinstance(key, str) and key.lower() not in READ_ONLY and key.lower() != wanted:
+                    return False
+            continue
+        target = resolve_path(op.path, schema, extension)
+        if target is None:
+            continue
+        attr = target.attr
+        if target.ext or attr is None or attr.name.lower() != wanted or target.sub or target.filter:
+            return False
+    return True
 
 
 def _copy(value: Any) -> Any:

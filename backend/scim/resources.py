@@ -78,6 +78,14 @@ def _string(value: Any, name: str, *, required: bool = False) -> str | None:
     return value
 
 
+def active_of(doc: dict[str, Any]) -> bool:
+    """A user document's ``active`` (true when absent); ``InvalidValue`` unless a boolean."""
+    active = doc.get("active", True)
+    if not isinstance(active, bool):
+        raise InvalidValue("active must be true or false")
+    return active
+
+
 def user_columns(doc: dict[str, Any]) -> dict[str, Any]:
     """The column values of a user document; ``InvalidValue`` when it breaks a rule."""
     user_name = _string(doc.get("userName"), "userName", required=True)
@@ -93,9 +101,7 @@ def user_columns(doc: dict[str, Any]) -> dict[str, Any]:
     emails = _emails(doc.get("emails"))
     primary = next((e for e in emails if e.get("primary") is True), emails[0] if emails else None)
     email = primary["value"] if primary else None
-    active = doc.get("active", True)
-    if not isinstance(active, bool):
-        raise InvalidValue("active must be true or false")
+    active = active_of(doc)
     return {
         "user_name": user_name,
         "user_name_norm": norm(user_name),

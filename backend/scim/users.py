@@ -22,9 +22,16 @@ from backend.domain.scim_tokens import AuthenticatedLookup, ScimAuth
 from backend.scim import counters, paging
 from backend.scim.errors import PreconditionFailed, Uniqueness
 from backend.scim.filter import USER_FIELDS, to_sql
-from backend.scim.patch import apply
+from backend.scim.patch import apply, sets_only
 from backend.scim.quirks import PatchOperation, canonical_resource
-from backend.scim.resources import USER_COLUMNS, etag, norm, user_columns, user_document
+from backend.scim.resources import (
+    USER_COLUMNS,
+    active_of,
+    etag,
+    norm,
+    user_columns,
+    user_document,
+)
 from backend.scim.schema import CORE_USER, ENTERPRISE_USER_ATTRS, USER_ATTRS
 from backend.store.compiled import Query, Statement, Tx, connection_of
 from backend.store.models import ScimUser
@@ -219,6 +226,10 @@ def replace(tx: Tx, auth: ScimAuth, row: Any, body: Any, if_match: str | None) -
 
 def patch(tx: Tx, auth: ScimAuth, row: Any, ops: list[PatchOperation], if_match: str | None) -> Any:
     _check_version(row, if_match)
+    if sets_only(ops, USER_ATTRS, ENTERPRISE_USER_ATTRS, "active"):
+        # A deactivation (or reactivation): nothing else to rebuild, validate and compare.
+        flag = apply({"active": row.active}, ops, USER_ATTRS, ENTERPRISE_USER_ATTRS)
+        return _set_active(tx, auth, row, active_of(flag))
     doc = apply(user_document(row), ops, USER_ATTRS, ENTERPRISE_USER_ATTRS)
     return _store(tx, auth, row, doc)
 
@@ -245,6 +256,11 @@ def _store(tx: Tx, auth: ScimAuth, row: Any, doc: dict[str, Any]) -> Any:
         )
     if changed:  # the row as the UPDATE left it, without reading it back
         row = row._replace(**{f: params[f] for f in row._fields if f in params and f != "id"})
+    return _set_active(tx, auth, row, active)
+
+
+def _set_active(tx: Tx, auth: ScimAuth, row: Any, active: bool) -> Any:
+    """Deactivate or reactivate (access revoked, audited) if ``active`` is a change."""
     if active != row.active:
         change = user_service.reactivate_user if active else user_service.deactivate_user
         now = change(tx, row.id, actor=auth.display_prefix, org_id=auth.org_id)

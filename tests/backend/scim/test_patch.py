@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from scim2_models import EnterpriseUser, PatchOp, User
 
 from backend.scim.errors import BadRequest, InvalidValue, MutabilityError, NoTarget, ScimError
-from backend.scim.patch import apply
+from backend.scim.patch import apply, sets_only
 from backend.scim.quirks import patch_operations
-from backend.scim.resources import user_columns
+from backend.scim.resources import active_of, user_columns
 from backend.scim.schema import ENTERPRISE_USER, ENTERPRISE_USER_ATTRS, USER_ATTRS
 
 Model = User[EnterpriseUser]
@@ -226,3 +226,60 @@ def test_junk_patch_is_a_client_error(body: Any) -> None:
         user_columns(doc)
     except ScimError as exc:
         assert isinstance(exc, BadRequest), exc
+
+
+# -- property: a PATCH of `active` alone is what patching the whole document gives -------------
+
+CORE_ACTIVE = "urn:ietf:params:scim:schemas:core:2.0:User:active"
+flags = st.one_of(st.booleans(), st.sampled_from(["False", "TRUE", " true ", "no", None, 1]))
+active_only = st.one_of(
+    st.builds(lambda v: {"op": "replace", "value": {"active": v}}, flags),  # Okta
+    st.builds(
+        lambda op, path, v: {"op": op, "path": path, "value": v},
+        st.sampled_from(["add", "replace", "Replace"]),
+        st.sampled_from(["active", "ACTIVE", CORE_ACTIVE]),  # Entra, and the long form
+        flags,
+    ),
+    st.builds(lambda v: {"op": "replace", "value": {"id": "u1", "Active": v}}, flags),
+)
+
+
+def _outcome(fn: Any) -> Any:
+    try:
+        return fn()
+    except ScimError as exc:
+        return type(exc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ops=st.lists(st.one_of(active_only, operations), min_size=1, max_size=3))
+def test_an_active_only_patch_is_what_the_whole_document_patch_gives(
+    ops: list[dict[str, Any]],
+) -> None:
+    parsed = patch_operations({"Operations": ops})
+    assume(sets_only(parsed, USER_ATTRS, ENTERPRISE_USER_ATTRS, "active"))
+    fast = _outcome(lambda: active_of(apply({"active": BASE["active"]}, parsed, USER_ATTRS,
+                                            ENTERPRISE_USER_ATTRS)))  # fmt: skip
+
+    def whole() -> bool:
+        cols = user_columns(run(BASE, *ops))
+        assert {**cols, "active": None} == {**user_columns(BASE), "active": None}
+        return bool(cols["active"])
+
+    assert fast == _outcome(whole)
+
+
+def test_what_counts_as_an_active_only_patch() -> None:
+    def only(*ops: dict[str, Any]) -> bool:
+        parsed = patch_operations({"Operations": list(ops)})
+        return sets_only(parsed, USER_ATTRS, ENTERPRISE_USER_ATTRS, "active")
+
+    assert only({"op": "replace", "value": {"active": False}})
+    assert only({"op": "Replace", "path": "active", "value": "False"})
+    assert only({"op": "replace", "path": CORE_ACTIVE, "value": True})
+    assert only({"op": "replace", "value": {"id": "u1", "active": False}})  # id is skipped
+    assert not only({"op": "replace", "value": {"active": False, "displayName": "x"}})
+    assert not only({"op": "remove", "path": "active"})
+    assert not only({"op": "replace", "path": "active", "value": True},
+                    {"op": "replace", "path": "locale", "value": "fr"})  # fmt: skip
+    assert not only({"op": "replace", "path": f"{ENTERPRISE_USER}:department", "value": "x"})
