@@ -104,11 +104,14 @@ class _Compiled:
     def params(self, params: dict[str, Any]) -> Any:
         if self.defaults:
             params = {**self.defaults, **params}
-        procs = self.processors
-        if procs:
-            params = {k: (procs[k](v) if k in procs and v is not None else v)
-                      for k, v in params.items()}  # fmt: skip
-        return tuple(params[k] for k in self.order) if self.order is not None else params
+        elif self.processors:
+            params = dict(params)  # the caller's stays as it was
+        for key, process in self.processors.items():  # a few of the statement's parameters
+            value = params.get(key)
+            if value is not None:
+                params[key] = process(value)
+        order = self.order
+        return [params[k] for k in order] if order is not None else params
 
 
 class Statement:
