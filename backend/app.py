@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -32,11 +33,13 @@ class App(Starlette):
     """Starlette, with one lane past its middleware stack: SCIM requests go straight to the
     SCIM app, which answers each one whole (``backend.web.lane``)."""
 
-    lane: PrefixLane | None = None
+    def __init__(self, *, lane: PrefixLane, **starlette: Any) -> None:
+        super().__init__(**starlette)
+        self.lane = lane
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         lane = self.lane
-        if lane is not None and lane.matches(scope):
+        if lane.matches(scope):
             scope["app"] = self
             await lane(scope, receive, send)
         else:
@@ -62,17 +65,18 @@ def create_app(rt: Runtime) -> App:
         await scim_api.aclose()  # the queued SCIM writes and the buffered request log
 
     observer = RequestObserver()  # one request-id sequence and access log for both ways in
+    lane = PrefixLane(
+        PREFIX, scim_api, observer=observer, headers=raw_headers(hsts=rt.settings.is_https)
+    )
     app = App(
+        lane=lane,
         routes=routes,
         lifespan=lifespan,
         middleware=[
             Middleware(RequestObservabilityMiddleware, observer=observer),
             Middleware(SecurityHeadersMiddleware, hsts=rt.settings.is_https),
         ],
-        exception_handlers=exception_handlers(pages),  # type: ignore[arg-type]
-    )
-    app.lane = PrefixLane(
-        PREFIX, scim_api, observer=observer, headers=raw_headers(hsts=rt.settings.is_https)
+        exception_handlers=exception_handlers(pages),
     )
     app.state.runtime = rt
     app.state.pages = pages

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.observability import metrics
@@ -116,15 +117,12 @@ class RequestObservabilityMiddleware:
         start = time.perf_counter()
         request_id = self.observer.start(scope)
         status = 500
-        raw_id = (b"x-request-id", request_id.encode("latin-1"))
 
         async def send_wrapper(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
-                headers = [h for h in message.get("headers", ()) if h[0].lower() != b"x-request-id"]
-                headers.append(raw_id)
-                message["headers"] = headers
+                MutableHeaders(scope=message)["X-Request-ID"] = request_id
             await send(message)
 
         try:

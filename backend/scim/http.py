@@ -390,30 +390,27 @@ class ScimApi:
         assert call.auth is not None
         return self._user(users.create(conn, call.auth, call.body), call, 201)
 
-    def _locked_user(self, conn: sa.Connection, call: Call) -> Any:
-        """The user to update, locked, with the token's check in the same statement."""
+    def _locked_user(self, conn: sa.Connection, call: Call) -> tuple[ScimAuth, Any]:
+        """Who the token is and the user to update, locked, from one statement."""
         assert call.token is not None
         auth, row = users.lock_authenticated(conn, call.token, call.params["id"])
         call.auth = _required(auth)
         if row is None:
             raise ResourceNotFound(f"no user with id {call.params['id']!r}")
-        return row
+        return call.auth, row
 
     def replace_user(self, conn: sa.Connection, call: Call) -> Result:
-        row = self._locked_user(conn, call)
-        assert call.auth is not None
-        return self._user(users.replace(conn, call.auth, row, call.body, call.if_match), call)
+        auth, row = self._locked_user(conn, call)
+        return self._user(users.replace(conn, auth, row, call.body, call.if_match), call)
 
     def patch_user(self, conn: sa.Connection, call: Call) -> Result:
-        row = self._locked_user(conn, call)
-        assert call.auth is not None
+        auth, row = self._locked_user(conn, call)
         ops = quirks.patch_operations(call.body)
-        return self._user(users.patch(conn, call.auth, row, ops, call.if_match), call)
+        return self._user(users.patch(conn, auth, row, ops, call.if_match), call)
 
     def delete_user(self, conn: sa.Connection, call: Call) -> Result:
-        row = self._locked_user(conn, call)
-        assert call.auth is not None
-        users.delete(conn, call.auth, row, call.if_match)
+        auth, row = self._locked_user(conn, call)
+        users.delete(conn, auth, row, call.if_match)
         return Result(204)
 
     # -- Groups -----------------------------------------------------------------------------

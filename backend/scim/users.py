@@ -239,7 +239,6 @@ def _store(tx: Tx, auth: ScimAuth, row: Any, doc: dict[str, Any]) -> Any:
     active = cols.pop("active")
     current = {k: getattr(row, k) for k in cols if hasattr(row, k)}
     changed = sorted(k for k, v in cols.items() if k in current and current[k] != v)
-    params: dict[str, Any] = {}
     if changed:
         params = dict(cols, active=row.active, version=row.version + 1, last_modified=utcnow())
         stmt, columns = _update(_with_derived(changed))
@@ -254,7 +253,7 @@ def _store(tx: Tx, auth: ScimAuth, row: Any, doc: dict[str, Any]) -> Any:
             connection_id=auth.connection_id,
             changed=[c for c in changed if not c.endswith("_norm")],
         )
-    if changed:  # the row as the UPDATE left it, without reading it back
+        # The row as the UPDATE left it, without reading it back.
         row = row._replace(**{f: params[f] for f in row._fields if f in params and f != "id"})
     return _set_active(tx, auth, row, active)
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections import namedtuple
 from datetime import UTC, datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -41,14 +43,8 @@ list of ``(Statement, params)`` its jobs deferred (``Statement.defer``)."""
 
 def run_deferred(conn: sa.Connection, pending: list[tuple[Statement, dict[str, Any]]]) -> None:
     """Run deferred statements in order, each run of one statement as one ``executemany``."""
-    i = 0
-    while i < len(pending):
-        stmt = pending[i][0]
-        j = i
-        while j < len(pending) and pending[j][0] is stmt:
-            j += 1
-        stmt.run_many(conn, [params for _, params in pending[i:j]])
-        i = j
+    for stmt, run in groupby(pending, key=itemgetter(0)):
+        stmt.run_many(conn, [params for _, params in run])
 
 
 def _dt(value: Any) -> Any:
@@ -128,10 +124,15 @@ class Statement:
             found = self._compiled[dialect.name] = _Compiled(self.stmt, dialect)
         return found
 
+    def _cursor(self, tx: Tx) -> tuple[_Compiled, Any]:
+        """This statement compiled for ``tx``'s database, and a cursor of its transaction."""
+        conn = connection_of(tx)
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        return self._for(conn.dialect), dbapi.cursor()
+
     def _run(self, tx: Tx, params: dict[str, Any], fetch: bool) -> tuple[Any, int]:
-        conn = tx if isinstance(tx, sa.Connection) else tx.connection()
-        compiled = self._for(conn.dialect)
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        compiled, cursor = self._cursor(tx)
         try:
             cursor.execute(compiled.sql, compiled.params(params))
             return (cursor.fetchall() if fetch else None), cursor.rowcount
@@ -143,9 +144,7 @@ class Statement:
         return self._run(tx, params, False)[1]
 
     def run_many(self, tx: Tx, many: list[dict[str, Any]]) -> None:
-        conn = tx if isinstance(tx, sa.Connection) else tx.connection()
-        compiled = self._for(conn.dialect)
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        compiled, cursor = self._cursor(tx)
         try:
             cursor.executemany(compiled.sql, [compiled.params(p) for p in many])
         finally:

@@ -38,7 +38,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from backend.store.compiled import DEFERRED, Statement, run_deferred
+from backend.store.compiled import DEFERRED, run_deferred
 
 __all__ = ["GroupCommitWriter", "WriterClosed"]
 
@@ -70,7 +70,6 @@ class GroupCommitWriter:
             1, thread_name_prefix="quickture-db-writer"
         )
         self._closed = False
-        self._deferred: list[tuple[Statement, dict[str, Any]]] = []
         self.batches = 0  # for tests and benchmarks: how many commits served how many jobs
         self.jobs = 0
 
@@ -156,7 +155,7 @@ class GroupCommitWriter:
         assert conn is not None
         dbapi = conn.connection.dbapi_connection
         assert dbapi is not None
-        deferred = self._deferred
+        deferred = conn.info[DEFERRED]
         mark = len(deferred)
         dbapi.execute("SAVEPOINT job")
         try:
@@ -175,17 +174,13 @@ class GroupCommitWriter:
         if self._conn is None:
             self._conn = self._engine.connect().execution_options(quickture_immediate=True)
         tx = self._conn.begin()
-        self._deferred = self._conn.info[DEFERRED] = []  # Statement.defer appends here
+        self._conn.info[DEFERRED] = []  # Statement.defer appends here
         return tx
 
     def _commit(self, tx: sa.RootTransaction) -> None:
         """The batch's deferred statements (its audit rows), then the one commit."""
         assert self._conn is not None
-        try:
-            run_deferred(self._conn, self._deferred)
-        finally:
-            self._conn.info.pop(DEFERRED, None)
-            self._deferred = []
+        run_deferred(self._conn, self._conn.info.pop(DEFERRED))
         tx.commit()
 
     def _discard(self) -> None:
