@@ -49,9 +49,7 @@ PREFIX = "/scim/v2"
 MAX_BODY = 1024 * 1024
 MEDIA_TYPE = "application/scim+json"
 JSON_TYPES = ("application/scim+json", "application/json")
-_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
-_WRITE_OPS = {"POST": "create", "PUT": "replace", "PATCH": "patch", "DELETE": "delete"}
 log = logging.getLogger(__name__)
 
 
@@ -67,7 +65,7 @@ class Call:
     if_none_match: str | None
     token: str | None
     auth: ScimAuth | None = None
-    filter_node: Any = field(default=None)  # parsed once, by _bounded or _list_params
+    filter_node: Any = field(default=None)  # parsed once, by _Endpoint.runs_bounded or _list_params
     filter_parsed: bool = False
 
 
@@ -112,6 +110,41 @@ class _Template:
     path: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Endpoint:
+    """One method of one route and how its unit of work runs (``backend.store.runners``):
+    ``write`` through the writer, else as a read; ``bounded`` on the event loop (a few rows,
+    whatever the tenant's size); ``checks_token`` in the handler's own first statement, else
+    ``_handle`` checks it first. ``op`` names it in the request log and the metrics. A user
+    list decides by its filter: ``userName eq`` is bounded and checks the token itself, no
+    filter (a keyset page) is bounded, any other filter is neither."""
+
+    handler: Handler
+    op: str
+    write: bool = False
+    bounded: bool = False
+    checks_token: bool = False
+    user_list: bool = False
+
+    def runs_bounded(self, call: Call) -> bool:
+        if not self.user_list:
+            return self.bounded
+        try:
+            node = _filter_node(call)
+        except ScimError:
+            return True  # refused before any query
+        return node is None or users.lookup_value(node) is not None
+
+    def checks_token_for(self, call: Call) -> bool:
+        return self.checks_token or (self.user_list and _lookup_name(call) is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    template: _Template
+    methods: dict[str, _Endpoint]
+
+
 class ScimApi:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
@@ -125,23 +158,39 @@ class ScimApi:
             "ResourceTypes": schema.resource_types(self.base),
             "Schemas": schema.schemas(self.base),
         }
-        self._collections: dict[str, dict[str, Handler]] = {
-            "Users": {"GET": self.list_users, "POST": self.create_user},
-            "Groups": {"GET": self.list_groups, "POST": self.create_group},
-        }
-        self._items: dict[str, dict[str, Handler]] = {
-            "Users": {"GET": self.get_user, "PUT": self.replace_user,
-                      "PATCH": self.patch_user, "DELETE": self.delete_user},
-            "Groups": {"GET": self.get_group, "PUT": self.replace_group,
-                       "PATCH": self.patch_group, "DELETE": self.delete_group},
+        # One user by id: a few rows (its sessions too, for a write), and the token checked in
+        # the statement that reads or locks the row.
+        one_user = {"bounded": True, "checks_token": True}
+        self._routes: dict[tuple[str, bool], _Route] = {
+            ("Users", False): _Route(_Template("/Users"), {
+                "GET": _Endpoint(self.list_users, "list", user_list=True),
+                "POST": _Endpoint(self.create_user, "create", write=True, bounded=True),
+            }),
+            ("Users", True): _Route(_Template("/Users/{id}"), {
+                "GET": _Endpoint(self.get_user, "get", **one_user),
+                "PUT": _Endpoint(self.replace_user, "replace", write=True, **one_user),
+                "PATCH": _Endpoint(self.patch_user, "patch", write=True, **one_user),
+                "DELETE": _Endpoint(self.delete_user, "delete", write=True, **one_user),
+            }),
+            ("Groups", False): _Route(_Template("/Groups"), {
+                "GET": _Endpoint(self.list_groups, "list"),
+                "POST": _Endpoint(self.create_group, "create", write=True),
+            }),
+            ("Groups", True): _Route(_Template("/Groups/{id}"), {
+                "GET": _Endpoint(self.get_group, "get"),
+                "PUT": _Endpoint(self.replace_group, "replace", write=True),
+                "PATCH": _Endpoint(self.patch_group, "patch", write=True),
+                "DELETE": _Endpoint(self.delete_group, "delete", write=True),
+            }),
         }  # fmt: skip
-        self._searches = (self.search_all, self.search_users, self.search_groups)
-        # Writes to one user's row (and its sessions): cheap enough to run on the event loop.
-        self._bounded_writes = (self.create_user, self.replace_user, self.patch_user,
-                                self.delete_user)  # fmt: skip
-        # Handlers that check the token in their first statement, with the row they need.
-        self._self_checking = (self.get_user, self.replace_user, self.patch_user,
-                               self.delete_user)  # fmt: skip
+        self._searches = {
+            kind: _Route(_Template(f"{kind}/.search"), {"POST": _Endpoint(handler, "search")})
+            for kind, handler in (
+                ("/Users", self.search_users),
+                ("/Groups", self.search_groups),
+                ("", self.search_all),
+            )
+        }
 
     async def aclose(self) -> None:
         """At shutdown, on the loop: finish the queued writes, write the buffered request log."""
@@ -178,17 +227,13 @@ class ScimApi:
     async def _dispatch(self, request: _Incoming, scope: Scope, parts: list[str]) -> Reply:
         n = len(parts)
         first = parts[0] if parts else ""
-        if first in self._collections and n <= 2:
-            if n == 1:
-                return await self._serve(request, scope, f"/{first}", self._collections[first])
-            if parts[1] == ".search":
-                search = self.search_users if first == "Users" else self.search_groups
-                return await self._serve(request, scope, f"/{first}/.search", {"POST": search})
-            params = {"id": parts[1]}
-            template = f"/{first}/{{id}}"
-            return await self._serve(request, scope, template, self._items[first], params)
+        if first in ("Users", "Groups") and n <= 2:
+            if n == 2 and parts[1] == ".search":
+                return await self._serve(request, scope, self._searches[f"/{first}"])
+            route = self._routes[first, n == 2]
+            return await self._serve(request, scope, route, {"id": parts[1]} if n == 2 else {})
         if first == ".search" and n == 1:
-            return await self._serve(request, scope, "/.search", {"POST": self.search_all})
+            return await self._serve(request, scope, self._searches[""])
         if first in self._static and (n == 1 or first != "ServiceProviderConfig"):
             scope["route"] = _Template(f"/{first}" if n == 1 else f"/{first}/{{id}}")
             return self._discovery(request, first, "/".join(parts[1:]) if n > 1 else None)
@@ -196,16 +241,17 @@ class ScimApi:
             return _error(NotSupported("/Bulk is not supported"))
         return _error(ResourceNotFound(f"there is no SCIM endpoint at {PREFIX}/{'/'.join(parts)}"))
 
-    async def _serve(self, request: _Incoming, scope: Scope, template: str,
-                     handlers: dict[str, Handler], params: dict[str, str] | None = None,
-                     ) -> Reply:  # fmt: skip
-        scope["route"] = _Template(template)  # what the access log names the request by
+    async def _serve(self, request: _Incoming, scope: Scope, route: _Route,
+                     params: dict[str, str] | None = None) -> Reply:  # fmt: skip
+        scope["route"] = route.template  # what the access log names the request by
         method = request.method
-        handler = handlers.get("GET" if method == "HEAD" else method)
+        endpoint = route.methods.get("GET" if method == "HEAD" else method)
         call: Call | None = None
         try:
-            if handler is None:
-                raise MethodNotAllowed(f"{method} is not supported on {PREFIX}{template}")
+            if endpoint is None:
+                raise MethodNotAllowed(
+                    f"{method} is not supported on {PREFIX}{route.template.path}"
+                )
             headers = request.headers
             call = Call(
                 method=method,
@@ -218,25 +264,21 @@ class ScimApi:
             )
             if not call.token:
                 raise Unauthorized("authenticate with the SCIM bearer token from the Dashboard")
-            unit = partial(self._handle, handler, call)
-            if method in _WRITES and handler not in self._searches:
-                result = await self.runner.write(unit, bounded=handler in self._bounded_writes)
+            unit = partial(self._handle, endpoint, call)
+            if endpoint.write:
+                result = await self.runner.write(unit, bounded=endpoint.bounded)
             else:
-                result = await self.runner.read(unit, bounded=self._bounded(handler, call))
+                result = await self.runner.read(unit, bounded=endpoint.runs_bounded(call))
             response = _respond(result, head=method == "HEAD")
         except ScimError as exc:
             response = _error(exc)
         except Exception:
             log.exception("SCIM %s %s failed", method, scope["path"])
             response = _error(ScimError("the server could not complete the request"))
-        if call is not None and call.auth is not None:
-            if handler in self._searches:
-                op = "search"
-            else:
-                op = _WRITE_OPS.get(method) or ("get" if params else "list")
+        if call is not None and call.auth is not None and endpoint is not None:
             self.requests.add(
                 call.auth,
-                op,
+                endpoint.op,
                 method,
                 scope["path"],
                 response.status_code,
@@ -244,26 +286,11 @@ class ScimApi:
             )
         return response
 
-    def _bounded(self, handler: Handler, call: Call) -> bool:
-        """A read whose cost does not grow with the tenant: cheap enough for the event loop."""
-        if handler == self.get_user:
-            return True
-        if handler == self.list_users:
-            try:
-                node = _filter_node(call)
-            except ScimError:
-                return True  # refused before any query
-            return node is None or users.lookup_value(node) is not None
-        return False
-
-    def _handle(self, handler: Handler, call: Call, conn: sa.Connection) -> Result:
+    def _handle(self, endpoint: _Endpoint, call: Call, conn: sa.Connection) -> Result:
         assert call.token is not None
-        if handler in self._self_checking or (
-            handler == self.list_users and _lookup_name(call) is not None
-        ):
-            return handler(conn, call)  # the token is checked in the look-up's own statement
-        call.auth = _required(authenticate(conn, call.token))
-        return handler(conn, call)
+        if not endpoint.checks_token_for(call):
+            call.auth = _required(authenticate(conn, call.token))
+        return endpoint.handler(conn, call)
 
     def _discovery(self, request: _Incoming, kind: str, wanted: str | None) -> Reply:
         if request.method not in ("GET", "HEAD"):
