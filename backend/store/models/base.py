@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-import uuid
+import time
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -49,8 +49,12 @@ def utcnow() -> datetime:
 
 
 def new_id() -> str:
-    """A random 128-bit identifier as 32 hex characters (also the SCIM ``id``)."""
-    return uuid.uuid4().hex
+    """A 128-bit identifier as 32 hex characters (also the SCIM ``id``): the time in
+    milliseconds (48 bits), then 80 random bits, laid out as in UUIDv7. Rows made one after
+    another then sit side by side in their primary-key index, so a batch of new rows dirties
+    a few pages of it instead of one random page each; the random part keeps an id
+    unguessable."""
+    return f"{time.time_ns() // 1_000_000:012x}{secrets.token_hex(10)}"
 
 
 def new_token_id() -> str:
