@@ -59,12 +59,13 @@ def create_app(rt: Runtime) -> App:
         Mount("/static", StaticFiles(packages=[("backend.web", "static")]), name="static"),
     ]
 
+    observer = RequestObserver()  # one request-id sequence and access log for both ways in
+
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield
         await scim_api.aclose()  # the queued SCIM writes and the buffered request log
-
-    observer = RequestObserver()  # one request-id sequence and access log for both ways in
+        observer.flush()  # the last turn's access-log lines
     lane = PrefixLane(
         PREFIX, scim_api, observer=observer, headers=raw_headers(hsts=rt.settings.is_https)
     )

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from backend.domain import audit
 from backend.domain.errors import LimitReached, NotFound
-from backend.store.compiled import Query, Tx
+from backend.store.compiled import Query, Tx, batch_memo
 from backend.store.models import Connection, ScimToken
 from backend.store.models.base import utcnow
 from backend.store.models.core import MAX_LIVE_SCIM_TOKENS
@@ -175,12 +175,22 @@ def _auth(row: Sequence[Any], digest: str) -> ScimAuth | None:
 
 
 def authenticate(tx: Tx, token: str) -> ScimAuth | None:
-    """The connection a bearer token speaks for, or None (unknown or deleted token)."""
+    """The connection a bearer token speaks for, or None (unknown or deleted token).
+
+    Inside a group-commit batch the verdict is read once per token: no token or connection
+    can be deleted while the batch holds the write lock (``compiled.batch_memo``)."""
     if not _plausible(token):
         return None
     digest = hash_token(token)
+    memo = batch_memo(tx)
+    key = ("scim_token", digest)
+    if memo is not None and key in memo:
+        return memo[key]  # type: ignore[no-any-return]
     row = _LOOKUP.first(tx, digest=digest)
-    return None if row is None else _auth(row, digest)
+    auth = None if row is None else _auth(row, digest)
+    if memo is not None:
+        memo[key] = auth
+    return auth
 
 
 class AuthenticatedLookup:

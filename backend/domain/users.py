@@ -190,13 +190,13 @@ _SET_ACTIVE_UPDATE = (
     .values(active=sa.bindparam("active"), deactivated_at=sa.bindparam("gone", **_NOW),
             version=ScimUser.version + 1, last_modified=sa.bindparam("now", **_NOW))
 )  # fmt: skip
-_SET_ACTIVE = Query(_SET_ACTIVE_UPDATE.returning(*ScimUser.__table__.c))
+# What a UserInfo holds, no more (the row's JSON list, its password hash...).
+_INFO = [ScimUser.__table__.c[f] for f in UserInfo.__dataclass_fields__]
+_SET_ACTIVE = Query(_SET_ACTIVE_UPDATE.returning(*_INFO))
 _SET_ACTIVE_IN_ORG = Query(
-    _SET_ACTIVE_UPDATE.where(ScimUser.org_id == sa.bindparam("org")).returning(
-        *ScimUser.__table__.c
-    )
+    _SET_ACTIVE_UPDATE.where(ScimUser.org_id == sa.bindparam("org")).returning(*_INFO)
 )
-_ROW = Query(sa.select(*ScimUser.__table__.c).where(ScimUser.id == sa.bindparam("uid")))
+_ROW = Query(sa.select(*_INFO).where(ScimUser.id == sa.bindparam("uid")))
 
 
 def revoke_access(tx: Tx, user_id: str) -> tuple[int, int]:

@@ -19,6 +19,7 @@ of the observer, on every request.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import os
@@ -61,6 +62,7 @@ class RequestObserver:
         self._pid = os.getpid()
         self._ids = itertools.count(1)
         self._id_prefix = os.urandom(8).hex()
+        self._pending: list[str] = []  # lines for our own handler, written by flush()
 
     def start(self, scope: Scope) -> str:
         """The request's id, also put in ``scope["state"]["request_id"]``."""
@@ -97,11 +99,26 @@ class RequestObserver:
         }
         line = orjson.dumps(record).decode()
         own = self._own
-        if own is not None and self.log.handlers == [own] and not self.log.filters:
-            own.stream.write(line + "\n")  # what StreamHandler.emit does, minus the record
-            own.stream.flush()
-        else:
+        if own is None or self.log.handlers != [own] or self.log.filters:
             self.log.info(line)
+            return
+        pending = self._pending
+        pending.append(line)
+        if len(pending) == 1:
+            try:
+                asyncio.get_running_loop().call_soon(self.flush)
+            except RuntimeError:  # not on an event loop: no turn to wait for
+                self.flush()
+
+    def flush(self) -> None:
+        """Write the lines waiting for our own handler (what ``StreamHandler.emit`` does for
+        each, minus the record): at the end of the loop's turn, and at shutdown."""
+        own, pending = self._own, self._pending
+        if own is None or not pending:
+            return
+        self._pending = []
+        own.stream.write("\n".join(pending) + "\n")
+        own.stream.flush()
 
 
 class RequestObservabilityMiddleware:

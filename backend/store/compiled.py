@@ -25,7 +25,16 @@ from sqlalchemy.orm import Session
 
 from backend.store.models.base import UTCDateTime
 
-__all__ = ["DEFERRED", "Query", "Statement", "Tx", "connection_of", "run_deferred"]
+__all__ = [
+    "BATCH_MEMO",
+    "DEFERRED",
+    "Query",
+    "Statement",
+    "Tx",
+    "batch_memo",
+    "connection_of",
+    "run_deferred",
+]
 
 Tx = Session | sa.Connection
 """What database code runs in: an ORM session, or a Core connection inside a transaction (the
@@ -41,10 +50,25 @@ DEFERRED = "quickture_deferred"
 list of ``(Statement, params)`` its jobs deferred (``Statement.defer``)."""
 
 
+BATCH_MEMO = "quickture_batch_memo"
+"""Key in a ``Connection.info``: while a group-commit batch is open on that connection, a dict
+its jobs share for what cannot change before the batch commits: the batch holds SQLite's one
+write lock, so no other connection changes anything meanwhile (``batch_memo``)."""
+
+
+def batch_memo(tx: Tx) -> dict[Any, Any] | None:
+    """The open group-commit batch's memo (``BATCH_MEMO``), or None outside a batch."""
+    return tx.info.get(BATCH_MEMO) if isinstance(tx, sa.Connection) else None
+
+
 def run_deferred(conn: sa.Connection, pending: list[tuple[Statement, dict[str, Any]]]) -> None:
     """Run deferred statements in order, each run of one statement as one ``executemany``."""
     for stmt, run in groupby(pending, key=itemgetter(0)):
         stmt.run_many(conn, [params for _, params in run])
+
+
+# ``datetime.replace`` costs several times a parse or a format (it takes keyword arguments):
+# the two conversions below add or strip the UTC offset in the text instead.
 
 
 def _dt(value: Any) -> Any:
@@ -52,7 +76,10 @@ def _dt(value: Any) -> Any:
         return None
     if isinstance(value, datetime):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    try:  # SQLite's naive UTC text, read as the aware datetime it stands for
+        return datetime.fromisoformat(value + "+00:00")
+    except ValueError:  # text with an offset of its own
+        return datetime.fromisoformat(value).astimezone(UTC)
 
 
 def _sqlite_utc(value: datetime) -> str:
@@ -60,7 +87,7 @@ def _sqlite_utc(value: datetime) -> str:
     make of it together (``2026-12-04 08:58:00.123456``, naive UTC, microseconds always)."""
     if value.tzinfo is None:
         raise ValueError("naive datetime given to a UTC column")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    return value.astimezone(UTC).isoformat(" ", "microseconds")[:-6]  # less its "+00:00"
 
 
 def _json(value: Any) -> Any:

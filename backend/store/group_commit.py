@@ -13,6 +13,8 @@ The rules that keep it a transaction per request, as far as anyone can see:
   row that is not on disk. If the commit fails, every job of the batch fails with that error
   and none of them happened.
 - Jobs run in arrival order, so two requests from one client keep their order.
+- While the batch is open, its jobs share a memo (``compiled.batch_memo``) for what nothing can
+  change before the commit: the batch holds the write lock (the SCIM token check of a create).
 - Rows nothing in the batch reads (audit rows) can be deferred (``Statement.defer``): they
   are written for the whole batch in one ``executemany`` just before ``COMMIT``, and a job
   that fails takes its own with it.
@@ -38,7 +40,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from backend.store.compiled import DEFERRED, run_deferred
+from backend.store.compiled import BATCH_MEMO, DEFERRED, run_deferred
 
 __all__ = ["GroupCommitWriter", "WriterClosed"]
 
@@ -175,11 +177,13 @@ class GroupCommitWriter:
             self._conn = self._engine.connect().execution_options(quickture_immediate=True)
         tx = self._conn.begin()
         self._conn.info[DEFERRED] = []  # Statement.defer appends here
+        self._conn.info[BATCH_MEMO] = {}  # compiled.batch_memo
         return tx
 
     def _commit(self, tx: sa.RootTransaction) -> None:
         """The batch's deferred statements (its audit rows), then the one commit."""
         assert self._conn is not None
+        self._conn.info.pop(BATCH_MEMO)
         run_deferred(self._conn, self._conn.info.pop(DEFERRED))
         tx.commit()
 

@@ -196,3 +196,37 @@ def test_a_route_inside_a_mount_is_logged_with_its_prefix(captured: ListHandler)
     line = json.loads(captured.lines[-1])
     assert line["route"] == "/scim/v3/Groups/{group_id}"
     assert "g-77" not in captured.lines[-1]
+
+
+def test_with_its_own_handler_a_turn_of_the_loop_writes_its_lines_together(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Nobody configured logging: the observer writes to stderr itself, every line a request
+    of one turn of the event loop in one write, before the next turn; off the loop at once."""
+    import asyncio
+    import io
+    import sys
+
+    from backend.observability.middleware import LOGGER_NAME, RequestObserver
+
+    stream = io.StringIO()
+    logger = logging.getLogger(LOGGER_NAME)
+    monkeypatch.setattr(sys, "stderr", stream)
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])
+    monkeypatch.setattr(logger, "handlers", [])
+    observer = RequestObserver()
+    scope = {"type": "http", "method": "GET", "path": "/scim/v2/Users/u1", "headers": []}
+
+    async def one_turn() -> tuple[str, str]:
+        for status in (200, 404, 201):
+            observer.finish(scope, observer.start(scope), status, 0.001)
+        before = stream.getvalue()
+        await asyncio.sleep(0)  # the turn ends: its lines are written
+        return before, stream.getvalue()
+
+    before, after = asyncio.run(one_turn())
+    assert before == ""
+    lines = after.splitlines()
+    assert [json.loads(line)["status"] for line in lines] == [200, 404, 201]
+    assert all(json.loads(line)["route"] == "/scim/v2/Users/u1" for line in lines)
+
+    observer.finish(scope, observer.start(scope), 204, 0.001)  # no loop running
+    assert json.loads(stream.getvalue().splitlines()[-1])["status"] == 204

@@ -3,8 +3,13 @@ live token of a live connection authenticates, and only as its own connection.""
 
 from __future__ import annotations
 
+import asyncio
+
+import sqlalchemy as sa
+
 from backend.domain import connections, scim_tokens
 from backend.runtime import Runtime
+from backend.store.group_commit import GroupCommitWriter
 from backend.scim import users
 from tests.backend.scim.conftest import Scim, Tenant, make_tenant
 
@@ -75,3 +80,41 @@ def test_the_one_statement_lookups_authenticate_as_authenticate_does(
                                               start_index=2, count=100)  # fmt: skip
     assert auth is not None and row is None
     assert later.total == 1 and list(later.rows) == []  # past the only match
+
+
+async def test_in_a_batch_a_token_is_checked_once_and_a_deleted_one_fails_the_next(
+    runtime: Runtime,
+) -> None:
+    """Within one group-commit batch (which holds the write lock) the verdict is read once per
+    token; a deletion committed after it is seen by the next batch."""
+    tenant = make_tenant(runtime)
+    other = make_tenant(runtime, "Other", "other.test")
+    writer = GroupCommitWriter(runtime.db.engine)
+    reads: list[str] = []
+
+    def trace(statement: str) -> None:
+        if "FROM scim_tokens" in statement:
+            reads.append(statement)
+
+    def check(token: str):  # type: ignore[no-untyped-def]
+        def job(conn: sa.Connection) -> object:
+            dbapi = conn.connection.dbapi_connection
+            assert dbapi is not None
+            dbapi.set_trace_callback(trace)  # type: ignore[attr-defined]
+            return scim_tokens.authenticate(conn, token)
+
+        return job
+
+    try:
+        verdicts = await asyncio.gather(
+            *(writer.run(check(t), bounded=True) for t in [tenant.token] * 3 + [other.token])
+        )
+        assert len(reads) == 2  # one read per token
+        with runtime.db.write() as s:
+            connections.delete_connection(s, tenant.connection_id, actor="test")
+        after = await writer.run(check(tenant.token), bounded=True)
+    finally:
+        await writer.aclose()
+    assert [v.connection_id for v in verdicts] == [tenant.connection_id] * 3 + [other.connection_id]
+    assert after is None
+    assert len(reads) == 3

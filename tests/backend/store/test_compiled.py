@@ -1,6 +1,6 @@
 """The precompiled statements' own SQLite datetime formatting stores exactly what
 SQLAlchemy's ``UTCDateTime`` and SQLite ``DATETIME`` processors would (filters compare the
-stored text, so one odd format would misorder rows)."""
+stored text, so one odd format would misorder rows), and reads it back as they would."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy.dialects import sqlite
 
-from backend.store.compiled import _sqlite_utc
+from backend.store.compiled import _dt, _sqlite_utc
 from backend.store.models.base import UTCDateTime
 
 
@@ -20,17 +20,29 @@ def sqlalchemy_stores(value: datetime) -> str:
     return str(process(value))
 
 
-@pytest.mark.parametrize(
-    "value",
-    [
-        datetime(2026, 12, 4, 8, 58, tzinfo=UTC),
-        datetime(2026, 12, 4, 8, 58, 0, 123, tzinfo=UTC),
-        datetime(2026, 12, 4, 23, 30, 5, 999999, tzinfo=timezone(timedelta(hours=-5))),
-        datetime(1, 1, 1, tzinfo=UTC),
-    ],
-)
+VALUES = [
+    datetime(2026, 12, 4, 8, 58, tzinfo=UTC),
+    datetime(2026, 12, 4, 8, 58, 0, 123, tzinfo=UTC),
+    datetime(2026, 12, 4, 23, 30, 5, 999999, tzinfo=timezone(timedelta(hours=-5))),
+    datetime(1, 1, 1, tzinfo=UTC),
+]
+
+
+@pytest.mark.parametrize("value", VALUES)
 def test_utc_datetimes_are_stored_as_sqlalchemy_stores_them(value: datetime) -> None:
     assert _sqlite_utc(value) == sqlalchemy_stores(value)
+
+
+@pytest.mark.parametrize("value", VALUES)
+def test_stored_text_reads_back_as_the_aware_utc_datetime_sqlalchemy_reads(value: datetime) -> None:
+    stored = sqlalchemy_stores(value)
+    dialect = sqlite.dialect()
+    process = UTCDateTime().dialect_impl(dialect).result_processor(dialect, None)
+    assert process is not None
+    expected = process(stored)
+    assert _dt(stored) == expected == value
+    assert _dt(stored).tzinfo is UTC and expected.tzinfo is UTC
+    assert _dt(stored.replace(" ", "T") + "-05:00") == value + timedelta(hours=5)  # an offset
 
 
 def test_a_naive_datetime_is_refused_as_sqlalchemy_refuses_it() -> None:

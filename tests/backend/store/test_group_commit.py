@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from backend.store.compiled import Statement
+from backend.store.compiled import Statement, batch_memo
 from backend.store.db import Database
 from backend.store.group_commit import GroupCommitWriter, WriterClosed
 
@@ -251,3 +251,33 @@ async def test_a_failing_deferred_row_fails_its_whole_batch(
     assert keys(db, "parent") == [] and logged(db) == ["before"]
     assert await writer.run(logging_job("after"), bounded=True) == "after"
     assert logged(db) == ["before", "after"]
+
+
+async def test_the_jobs_of_one_batch_share_a_memo_that_ends_with_it(
+    db: Database, writer: GroupCommitWriter
+) -> None:
+    hold, started, release = holding_job()
+    seen: list[dict[object, object] | None] = []
+
+    def remember(conn: sa.Connection) -> None:
+        memo = batch_memo(conn)
+        seen.append(memo)
+        if memo is not None:
+            memo.setdefault("n", 0)
+            memo["n"] += 1  # type: ignore[operator]
+
+    try:
+        first = asyncio.ensure_future(writer.run(hold))
+        while not started.is_set():
+            await asyncio.sleep(0.01)  # allow-sleep
+        batch = [asyncio.ensure_future(writer.run(remember, bounded=i % 2 == 0)) for i in range(3)]
+        release.set()
+        await first
+        await asyncio.gather(*batch)
+        await writer.run(remember)  # the next batch
+    finally:
+        release.set()
+    assert seen[0] is seen[1] is seen[2] and seen[0] == {"n": 3}
+    assert seen[3] == {"n": 1} and seen[3] is not seen[0]
+    with db.engine.connect() as conn:
+        assert batch_memo(conn) is None  # outside a batch: nothing to share
