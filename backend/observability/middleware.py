@@ -63,6 +63,7 @@ class RequestObserver:
         self._ids = itertools.count(1)
         self._id_prefix = os.urandom(8).hex()
         self._pending: list[str] = []  # lines for our own handler, written by flush()
+        self._second, self._prefix = -1, ""  # _stamp's text up to the second
 
     def start(self, scope: Scope) -> str:
         """The request's id, also put in ``scope["state"]["request_id"]``."""
@@ -73,6 +74,16 @@ class RequestObserver:
             request_id = f"{self._id_prefix}{next(self._ids) & 0xFFFFFFFFFFFFFFFF:016x}"
         scope.setdefault("state", {})["request_id"] = request_id
         return request_id
+
+    def _stamp(self) -> str:
+        """Now, as ``datetime.isoformat(timespec="milliseconds")`` writes it in UTC: the text up
+        to the second is made once a second (formatting a datetime costs a few microseconds)."""
+        now = time.time()
+        second = int(now)
+        if second != self._second:
+            text = datetime.fromtimestamp(second, UTC).isoformat()  # ...THH:MM:SS+00:00
+            self._second, self._prefix = second, text[:-6]
+        return f"{self._prefix}.{int((now - second) * 1000):03d}+00:00"
 
     def finish(self, scope: Scope, request_id: str, status: int, seconds: float) -> None:
         family = family_of(scope.get("path", ""))
@@ -86,7 +97,7 @@ class RequestObserver:
             return
         client = scope.get("client")
         record: dict[str, Any] = {
-            "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "ts": self._stamp(),
             "event": "request",
             "request_id": request_id,
             "method": method[:16],

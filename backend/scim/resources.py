@@ -40,19 +40,16 @@ USER_COLUMNS = (
     "organization",
     "department",
 )
-_LIMITS = {
+_LIMITS = {  # characters, by the name _string is given; 400 for any other
     "userName": 320,
     "externalId": 255,
-    "givenName": 200,
-    "familyName": 200,
-    "formatted": 400,
-    "displayName": 400,
+    "name.givenName": 200,
+    "name.familyName": 200,
     "locale": 50,
     "organization": 200,
     "department": 200,
-    "value": 320,
-    "type": 50,
-    "display": 400,
+    "emails.value": 320,
+    "emails.type": 50,
 }
 _SCHEMAS_PLAIN = [CORE_USER]
 _SCHEMAS_EXT = [CORE_USER, ENTERPRISE_USER]
@@ -72,7 +69,7 @@ def _string(value: Any, name: str, *, required: bool = False) -> str | None:
         raise InvalidValue(f"{name} must be a string")
     if required and not value.strip():
         raise InvalidValue(f"{name} must not be empty")
-    limit = _LIMITS.get(name.rsplit(".", 1)[-1], 400)
+    limit = _LIMITS.get(name, 400)
     if len(value) > limit:
         raise InvalidValue(f"{name} is longer than {limit} characters")
     return value

@@ -230,3 +230,17 @@ def test_with_its_own_handler_a_turn_of_the_loop_writes_its_lines_together(monke
 
     observer.finish(scope, observer.start(scope), 204, 0.001)  # no loop running
     assert json.loads(stream.getvalue().splitlines()[-1])["status"] == 204
+
+
+def test_the_log_time_is_what_isoformat_writes_across_seconds(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from backend.observability import middleware
+    from backend.observability.middleware import RequestObserver
+
+    observer = RequestObserver(logger=logging.getLogger("test.stamp"))
+    for now in (1764892800.0, 1764892800.0005, 1764892800.9999, 1764892801.25, 1764892800.5,
+                1801234567.123456):  # fmt: skip
+        monkeypatch.setattr(middleware.time, "time", lambda now=now: now)
+        expected = datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds")
+        assert observer._stamp() == expected, now
