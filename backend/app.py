@@ -66,6 +66,7 @@ def create_app(rt: Runtime) -> App:
         yield
         await scim_api.aclose()  # the queued SCIM writes and the buffered request log
         observer.flush()  # the last turn's access-log lines
+
     lane = PrefixLane(
         PREFIX, scim_api, observer=observer, headers=raw_headers(hsts=rt.settings.is_https)
     )

@@ -112,6 +112,7 @@ class Editor:
 @pytest.fixture(scope="module")
 def okta_url() -> Iterator[str]:
     import oidc_provider_mock
+
     with oidc_provider_mock.run_server_in_thread() as server:
         yield f"http://127.0.0.1:{server.server_port}"
 

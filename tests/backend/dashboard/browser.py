@@ -96,6 +96,7 @@ def context(browser, server: Server) -> Iterator[object]:
 def okta_mock(*, require_client_registration: bool = False) -> Iterator[str]:
     """``oidc-provider-mock`` on loopback as Okta's OpenID Provider; yields its issuer."""
     from oidc_provider_mock import run_server_in_thread
+
     with run_server_in_thread(require_client_registration=require_client_registration) as srv:
         yield f"http://127.0.0.1:{srv.server_port}"
 

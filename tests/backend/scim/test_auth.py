@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from backend.domain import connections, scim_tokens
 from backend.runtime import Runtime
-from backend.store.group_commit import GroupCommitWriter
 from backend.scim import users
+from backend.store.group_commit import GroupCommitWriter
 from tests.backend.scim.conftest import Scim, Tenant, make_tenant
 
 

@@ -71,6 +71,7 @@ class MockOkta:
 @contextmanager
 def mock_okta() -> Iterator[MockOkta]:
     import oidc_provider_mock
+
     with oidc_provider_mock.run_server_in_thread() as server:
         yield MockOkta(url=f"http://127.0.0.1:{server.server_port}")
 
