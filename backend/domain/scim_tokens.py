@@ -185,7 +185,7 @@ def authenticate(tx: Tx, token: str) -> ScimAuth | None:
     memo = batch_memo(tx)
     key = ("scim_token", digest)
     if memo is not None and key in memo:
-        return memo[key]  # type: ignore[no-any-return]
+        return memo[key]
     row = _LOOKUP.first(tx, digest=digest)
     auth = None if row is None else _auth(row, digest)
     if memo is not None:
