@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from backend.domain import scim_tokens
 from backend.domain.scim_tokens import ScimAuth
 from backend.observability import metrics
+from backend.store.compiled import Statement
 from backend.store.db import Database
 from backend.store.models import ScimRequest
 from backend.store.models.base import utcnow
@@ -140,11 +141,23 @@ class RequestLog:
                     return
 
 
+# Precompiled: up to KEEP rows a connection every second, at any request rate.
+_INSERT = Statement(
+    sa.insert(ScimRequest).values(
+        {
+            c: sa.bindparam(c, type_=ScimRequest.__table__.c[c].type)
+            for c in ("connection_id", "token_prefix", "at", "method", "path", "status",
+                      "user_agent")
+        }  # fmt: skip
+    )
+)
+
+
 def _write(
     rows: list[LoggedRequest], used: list[tuple[ScimAuth, datetime, str]], conn: sa.Connection
 ) -> int:
-    conn.execute(
-        sa.insert(ScimRequest),
+    _INSERT.run_many(
+        conn,
         [
             {
                 "connection_id": r.auth.connection_id,
