@@ -142,13 +142,10 @@ class RequestLog:
 
 
 # Precompiled: up to KEEP rows a connection every second, at any request rate.
+_COLUMNS = ("connection_id", "token_prefix", "at", "method", "path", "status", "user_agent")
 _INSERT = Statement(
     sa.insert(ScimRequest).values(
-        {
-            c: sa.bindparam(c, type_=ScimRequest.__table__.c[c].type)
-            for c in ("connection_id", "token_prefix", "at", "method", "path", "status",
-                      "user_agent")
-        }  # fmt: skip
+        {c: sa.bindparam(c, type_=ScimRequest.__table__.c[c].type) for c in _COLUMNS}
     )
 )
 
