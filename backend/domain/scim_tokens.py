@@ -203,10 +203,10 @@ class AuthenticatedLookup:
     ``(auth, None)`` and an invalid one ``(None, None)``. With ``lock`` (before an update) the
     row is locked (``FOR UPDATE OF`` it on PostgreSQL, which refuses that on an outer join's
     nullable side): an inner join, and when it finds nothing, ``authenticate`` tells the two
-    answers apart."""
+    answers apart. ``as_text``: as ``Query``'s, for the row's columns."""
 
     def __init__(self, table: sa.FromClause, columns: Sequence[Any], match: Any, *,
-                 lock: bool = False) -> None:  # fmt: skip
+                 lock: bool = False, as_text: frozenset[str] = frozenset()) -> None:  # fmt: skip
         on = sa.and_(table.c.connection_id == ScimToken.connection_id, match)
         joined = _TOKENS.join(table, on) if lock else _TOKENS.outerjoin(table, on)
         stmt = (
@@ -214,7 +214,7 @@ class AuthenticatedLookup:
             .select_from(joined)
             .where(_BY_DIGEST)
         )
-        self._query = Query(stmt.with_for_update(of=table) if lock else stmt)
+        self._query = Query(stmt.with_for_update(of=table) if lock else stmt, as_text=as_text)
         self._lock = lock
         self.row_type: Any = namedtuple("Row", [c.key for c in columns])  # type: ignore[misc]
 

@@ -61,6 +61,9 @@ class RequestLog:
     def __init__(self, db: Database, runner: Runner) -> None:
         self._db = db
         self._runner = runner
+        # What a failed write raises: SQLAlchemy's errors, and the driver's own from the
+        # precompiled insert (which runs on the DBAPI cursor).
+        self._errors = (sa.exc.SQLAlchemyError, db.engine.dialect.dbapi.Error)  # type: ignore[union-attr]
         self._lock = threading.Lock()
         self._flushing = threading.Lock()  # one flush at a time, so wait_idle() waits for it
         self._rows: dict[str, deque[_Raw]] = {}  # connection id: its newest KEEP requests
@@ -101,7 +104,7 @@ class RequestLog:
             return 0
         try:
             return await self._runner.write(partial(_write, rows, used))
-        except sa.exc.SQLAlchemyError:
+        except self._errors:
             # The connection (and its log) may have been deleted meanwhile; never retry.
             log.warning("could not write %d SCIM request log lines", len(rows), exc_info=True)
             return 0
@@ -115,7 +118,7 @@ class RequestLog:
             try:
                 with self._db.engine.begin() as conn:
                     return _write(rows, used, conn)
-            except sa.exc.SQLAlchemyError:
+            except self._errors:
                 log.warning("could not write %d SCIM request log lines", len(rows), exc_info=True)
                 return 0
 

@@ -8,7 +8,7 @@ A *document* is the mutable part of a resource with canonical attribute names, a
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from backend.scim.errors import InvalidValue
@@ -16,6 +16,7 @@ from backend.scim.schema import CORE_USER, ENTERPRISE_USER, GROUP
 
 __all__ = [
     "group_columns",
+    "iso_utc",
     "norm",
     "render_group",
     "render_user",
@@ -178,8 +179,16 @@ def user_document(row: Any) -> dict[str, Any]:
     return doc
 
 
-def _ts(when: datetime) -> str:
-    return when.isoformat()
+def iso_utc(when: datetime | str) -> str:
+    """An ``xsd:dateTime`` in UTC with microseconds, from an aware datetime or from SQLite's
+    stored UTC text (``2026-12-04 08:58:00.123456``), which is rearranged, not parsed: the
+    same text either way (``2026-12-04T08:58:00.123456+00:00``)."""
+    if isinstance(when, str):
+        if len(when) == 26 and when[10] == " ":
+            return f"{when[:10]}T{when[11:]}+00:00"
+        when = datetime.fromisoformat(when)
+        when = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def render_user(row: Any, location: str) -> dict[str, Any]:
@@ -189,8 +198,8 @@ def render_user(row: Any, location: str) -> dict[str, Any]:
     out.update(user_document(row))
     out["meta"] = {
         "resourceType": "User",
-        "created": _ts(row.created_at),
-        "lastModified": _ts(row.last_modified),
+        "created": iso_utc(row.created_at),
+        "lastModified": iso_utc(row.last_modified),
         "location": location,
         "version": etag(row.version),
     }
@@ -233,8 +242,8 @@ def render_group(row: Any, location: str, members: list[dict[str, Any]] | None) 
         out["members"] = members
     out["meta"] = {
         "resourceType": "Group",
-        "created": _ts(row.created_at),
-        "lastModified": _ts(row.last_modified),
+        "created": iso_utc(row.created_at),
+        "lastModified": iso_utc(row.last_modified),
         "location": location,
         "version": etag(row.version),
     }

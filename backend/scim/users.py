@@ -75,28 +75,30 @@ class Page:
     total: int
 
 
+# The row's times are only rendered (meta.created, meta.lastModified): read as stored.
+_RENDERED = frozenset({"created_at", "last_modified"})
 _BY_USER_NAME = Query(
     ROW.where(
         ScimUser.connection_id == sa.bindparam("c"), ScimUser.user_name_norm == sa.bindparam("u")
-    )
+    ),
+    as_text=_RENDERED,
 )
 _PAGE = Query(
     ROW.where(ScimUser.connection_id == sa.bindparam("c"), ScimUser.seq > sa.bindparam("after"))
     .order_by(ScimUser.seq)
-    .limit(sa.bindparam("lim"))
+    .limit(sa.bindparam("lim")),
+    as_text=_RENDERED,
 )
 
 
 # The same two look-ups with the bearer token's check in the same statement.
-_AUTH_GET = AuthenticatedLookup(
-    ScimUser.__table__, list(ROW.selected_columns), ScimUser.id == sa.bindparam("id")
-)
+_COLUMNS = list(ROW.selected_columns)
+_BY_ID = ScimUser.id == sa.bindparam("id")
+_AUTH_GET = AuthenticatedLookup(ScimUser.__table__, _COLUMNS, _BY_ID, as_text=_RENDERED)
 _AUTH_BY_USER_NAME = AuthenticatedLookup(
-    ScimUser.__table__, list(ROW.selected_columns), ScimUser.user_name_norm == sa.bindparam("u")
+    ScimUser.__table__, _COLUMNS, ScimUser.user_name_norm == sa.bindparam("u"), as_text=_RENDERED
 )
-_AUTH_LOCK = AuthenticatedLookup(
-    ScimUser.__table__, list(ROW.selected_columns), ScimUser.id == sa.bindparam("id"), lock=True
-)
+_AUTH_LOCK = AuthenticatedLookup(ScimUser.__table__, _COLUMNS, _BY_ID, lock=True, as_text=_RENDERED)
 
 
 def get_authenticated(tx: Tx, token: str, user_id: str) -> tuple[ScimAuth | None, Any]:

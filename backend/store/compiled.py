@@ -82,6 +82,12 @@ def _dt(value: Any) -> Any:
         return datetime.fromisoformat(value).astimezone(UTC)
 
 
+def _utc_text(value: Any) -> Any:
+    """A UTC column's value for a caller that only renders it: SQLite's stored text as it is
+    (``2026-12-04 08:58:00.123456``), a datetime (PostgreSQL) as an aware UTC one."""
+    return value if value is None or isinstance(value, str) else _dt(value)
+
+
 def _sqlite_utc(value: datetime) -> str:
     """A UTC column's value on SQLite: what ``UTCDateTime`` and SQLAlchemy's SQLite ``DATETIME``
     make of it together (``2026-12-04 08:58:00.123456``, naive UTC, microseconds always)."""
@@ -98,10 +104,10 @@ def _bool(value: Any) -> Any:
     return None if value is None else bool(value)
 
 
-def _converter(col: Any) -> Any:
+def _converter(col: Any, as_text: bool = False) -> Any:
     t = col.type
     if isinstance(t, UTCDateTime | sa.DateTime):
-        return _dt
+        return _utc_text if as_text else _dt
     if isinstance(t, sa.JSON):
         return _json
     if isinstance(t, sa.Boolean):
@@ -194,14 +200,18 @@ class Statement:
 
 class Query(Statement):
     """A Core ``select`` (or a DML statement with ``RETURNING``) run cheaply:
-    ``q.all(tx, **params)`` gives named tuples."""
+    ``q.all(tx, **params)`` gives named tuples. The datetime columns named in ``as_text`` are
+    for rendering only: on SQLite they keep their stored text (``resources.iso_utc`` writes
+    it out without parsing it), elsewhere they are aware UTC datetimes."""
 
-    def __init__(self, stmt: Any) -> None:
+    def __init__(self, stmt: Any, *, as_text: frozenset[str] = frozenset()) -> None:
         super().__init__(stmt)
         # A select's columns, or what an UPDATE/INSERT ... RETURNING returns.
         cols = list(getattr(stmt, "selected_columns", None) or stmt.exported_columns)
         self.row_type: Any = namedtuple("Row", [c.key for c in cols])  # type: ignore[misc]
-        self.converters = [(i, f) for i, c in enumerate(cols) if (f := _converter(c)) is not None]
+        self.converters = [
+            (i, f) for i, c in enumerate(cols) if (f := _converter(c, c.key in as_text)) is not None
+        ]
 
     def values(self, tx: Tx, **params: Any) -> list[list[Any]]:
         """The rows as lists of converted values (for a caller that builds its own rows)."""

@@ -26,6 +26,9 @@ from tests.backend.scim.test_replay_okta import (
     test_create_update_deactivate_reactivate,
     test_push_groups,
 )
+from tests.backend.scim.test_resources import (
+    test_the_times_a_write_returns_are_the_times_a_read_returns,
+)
 from tests.conftest import make_settings
 
 pytestmark = pytest.mark.postgres
@@ -42,6 +45,7 @@ __all__ = [
     "test_push_groups",
     "test_only_live_tokens_authenticate_as_their_own_connection",
     "test_the_one_statement_lookups_authenticate_as_authenticate_does",
+    "test_the_times_a_write_returns_are_the_times_a_read_returns",
     "test_user_lifecycle",
 ]
 

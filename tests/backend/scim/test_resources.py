@@ -1,16 +1,22 @@
-"""Checking a user document before it becomes columns: each string attribute has a length
-limit that fits its column, and past it the request is refused, naming the attribute."""
+"""User resources: checking a document before it becomes columns (each string attribute has a
+length limit that fits its column, and past it the request is refused, naming the attribute),
+and the times a user is rendered with, the same whether read back or just written."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
 from backend.scim.errors import InvalidValue
-from backend.scim.resources import user_columns
+from backend.scim.resources import iso_utc, user_columns
 from backend.scim.schema import ENTERPRISE_USER
+from backend.store.compiled import _sqlite_utc
 from backend.store.models import ScimUser
+from tests.backend.scim.conftest import Scim
+
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
 
 def doc(**changes: Any) -> dict[str, Any]:
@@ -61,3 +67,39 @@ def test_an_email_display_is_limited_too() -> None:
     assert user_columns(doc(emails=emails(display="d" * 400)))["emails"][0]["display"] == "d" * 400
     with pytest.raises(InvalidValue, match="emails.display is longer than 400"):
         user_columns(doc(emails=emails(display="d" * 401)))
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        datetime(2026, 12, 4, 8, 58, 0, 123456, tzinfo=UTC),
+        datetime(2026, 12, 4, 8, 58, tzinfo=UTC),  # no microseconds: written all the same
+        datetime(2026, 12, 4, 3, 58, 0, 1, tzinfo=timezone(timedelta(hours=-5))),
+        datetime(1, 1, 1, tzinfo=UTC),
+    ],
+)
+def test_a_time_renders_the_same_from_a_datetime_and_from_sqlites_stored_text(
+    when: datetime,
+) -> None:
+    stored = _sqlite_utc(when)  # what SQLite holds
+    assert iso_utc(stored) == iso_utc(when)
+    assert datetime.fromisoformat(iso_utc(stored)) == when
+    assert iso_utc(stored).endswith("+00:00") and len(iso_utc(stored).split(".")[1]) == 12
+
+
+def test_stored_text_in_another_shape_is_still_read() -> None:
+    assert iso_utc("2026-12-04 08:58:00") == "2026-12-04T08:58:00.000000+00:00"
+    assert iso_utc("2026-12-04T03:58:00-05:00") == "2026-12-04T08:58:00.000000+00:00"
+
+
+def test_the_times_a_write_returns_are_the_times_a_read_returns(client: Scim) -> None:
+    made = client.create_user("ada@acme.test")
+    read = client.get(f"/Users/{made['id']}").json()
+    assert read["meta"]["created"] == made["meta"]["created"]
+    assert read["meta"]["lastModified"] == made["meta"]["lastModified"]
+    changed = client.patch(
+        f"/Users/{made['id']}",
+        {"schemas": [PATCH_OP], "Operations": [{"op": "replace", "value": {"active": False}}]},
+    ).json()
+    listed = client.get("/Users", params={"filter": 'userName eq "ada@acme.test"'}).json()
+    assert listed["Resources"][0]["meta"] == changed["meta"]
