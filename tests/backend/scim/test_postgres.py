@@ -26,6 +26,10 @@ from tests.backend.scim.test_replay_okta import (
     test_create_update_deactivate_reactivate,
     test_push_groups,
 )
+from tests.backend.scim.test_requestlog import (
+    test_requests_are_logged_and_the_token_touched,
+    test_the_log_keeps_the_newest_rows,
+)
 from tests.backend.scim.test_resources import (
     test_the_times_a_write_returns_are_the_times_a_read_returns,
 )
@@ -43,6 +47,8 @@ __all__ = [
     "test_group_lifecycle",
     "test_import_after_deletions_and_with_a_filter",
     "test_push_groups",
+    "test_requests_are_logged_and_the_token_touched",
+    "test_the_log_keeps_the_newest_rows",
     "test_only_live_tokens_authenticate_as_their_own_connection",
     "test_the_one_statement_lookups_authenticate_as_authenticate_does",
     "test_the_times_a_write_returns_are_the_times_a_read_returns",

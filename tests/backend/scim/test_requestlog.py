@@ -4,6 +4,7 @@ written after the response; the log keeps the newest ``KEEP`` rows per connectio
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -54,6 +55,9 @@ def test_requests_are_logged_and_the_token_touched(
     with runtime.db.read() as s:
         used = s.execute(sa.select(ScimToken.last_used_at, ScimToken.last_used_by)).one()
         first = s.scalar(sa.select(Connection.first_scim_request_at))
+        times = list(s.scalars(sa.select(ScimRequest.at).order_by(ScimRequest.id)))
+    now = datetime.now(UTC)
+    assert times == sorted(times) and all(now - timedelta(minutes=1) < t <= now for t in times)
     assert used.last_used_at is not None and used.last_used_by == "Okta SCIM Client 1.0.0"
     assert first is not None
 
