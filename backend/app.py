@@ -68,7 +68,10 @@ def create_app(rt: Runtime) -> App:
         observer.flush()  # the last turn's access-log lines
 
     lane = PrefixLane(
-        PREFIX, scim_api, observer=observer, headers=raw_headers(hsts=rt.settings.is_https)
+        PREFIX,
+        scim_api,
+        observer=observer,
+        headers=raw_headers(hsts=rt.settings.is_https, api=True),
     )
     app = App(
         lane=lane,

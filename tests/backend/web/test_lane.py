@@ -82,8 +82,12 @@ def test_scim_replies_carry_the_request_id_and_the_security_headers(site) -> Non
     ):
         assert r.headers["x-request-id"] == "okta-7f3a"
         assert r.headers.get_list("x-request-id") == ["okta-7f3a"]
-        assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+        # OWASP's headers for a JSON API: no caching of people's data, no framing, no sniffing
+        assert r.headers["content-security-policy"] == "frame-ancestors 'none'"
         assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers["x-frame-options"] == "DENY"
+        assert r.headers["cache-control"] == "no-store"
+        assert "permissions-policy" not in r.headers  # a page's, not an API's
         assert r.headers["content-type"] == "application/scim+json"
     assert r.status_code == 401 and r.headers["www-authenticate"].startswith("Bearer")
     bad = http.get("/scim/v2/Users", headers={"X-Request-ID": "no spaces allowed"})
