@@ -9,7 +9,7 @@ email, ``cli``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -191,7 +191,7 @@ _SET_ACTIVE_UPDATE = (
             version=ScimUser.version + 1, last_modified=sa.bindparam("now", **_NOW))
 )  # fmt: skip
 # What a UserInfo holds, no more (the row's JSON list, its password hash...).
-_INFO = [ScimUser.__table__.c[f] for f in UserInfo.__dataclass_fields__]
+_INFO = [ScimUser.__table__.c[f.name] for f in fields(UserInfo)]
 _SET_ACTIVE = Query(_SET_ACTIVE_UPDATE.returning(*_INFO))
 _SET_ACTIVE_IN_ORG = Query(
     _SET_ACTIVE_UPDATE.where(ScimUser.org_id == sa.bindparam("org")).returning(*_INFO)

@@ -8,11 +8,12 @@ A *document* is the mutable part of a resource with canonical attribute names, a
 from __future__ import annotations
 
 import unicodedata
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from backend.scim.errors import InvalidValue
 from backend.scim.schema import CORE_USER, ENTERPRISE_USER, GROUP
+from backend.store.models.base import as_utc
 
 __all__ = [
     "group_columns",
@@ -183,12 +184,9 @@ def iso_utc(when: datetime | str) -> str:
     """An ``xsd:dateTime`` in UTC with microseconds, from an aware datetime or from SQLite's
     stored UTC text (``2026-12-04 08:58:00.123456``), which is rearranged, not parsed: the
     same text either way (``2026-12-04T08:58:00.123456+00:00``)."""
-    if isinstance(when, str):
-        if len(when) == 26 and when[10] == " ":
-            return f"{when[:10]}T{when[11:]}+00:00"
-        when = datetime.fromisoformat(when)
-        when = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).isoformat(timespec="microseconds")
+    if isinstance(when, str) and len(when) == 26 and when[10] == " ":
+        return f"{when[:10]}T{when[11:]}+00:00"
+    return as_utc(when).isoformat(timespec="microseconds")
 
 
 def render_user(row: Any, location: str) -> dict[str, Any]:

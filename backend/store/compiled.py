@@ -23,7 +23,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from backend.store.models.base import UTCDateTime
+from backend.store.models.base import UTCDateTime, as_utc
 
 __all__ = [
     "BATCH_MEMO",
@@ -67,19 +67,8 @@ def run_deferred(conn: sa.Connection, pending: list[tuple[Statement, dict[str, A
         stmt.run_many(conn, [params for _, params in run])
 
 
-# ``datetime.replace`` costs several times a parse or a format (it takes keyword arguments):
-# the two conversions below add or strip the UTC offset in the text instead.
-
-
 def _dt(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    try:  # SQLite's naive UTC text, read as the aware datetime it stands for
-        return datetime.fromisoformat(value + "+00:00")
-    except ValueError:  # text with an offset of its own
-        return datetime.fromisoformat(value).astimezone(UTC)
+    return None if value is None else as_utc(value)
 
 
 def _utc_text(value: Any) -> Any:
@@ -93,7 +82,8 @@ def _sqlite_utc(value: datetime) -> str:
     make of it together (``2026-12-04 08:58:00.123456``, naive UTC, microseconds always)."""
     if value.tzinfo is None:
         raise ValueError("naive datetime given to a UTC column")
-    return value.astimezone(UTC).isoformat(" ", "microseconds")[:-6]  # less its "+00:00"
+    # Formatted aware and its "+00:00" cut off: ``replace(tzinfo=None)`` costs more.
+    return value.astimezone(UTC).isoformat(" ", "microseconds")[:-6]
 
 
 def _json(value: Any) -> Any:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["API_HEADERS", "HEADERS", "SecurityHeadersMiddleware", "raw_headers"]
+__all__ = ["SecurityHeadersMiddleware", "raw_headers"]
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
