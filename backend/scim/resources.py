@@ -13,7 +13,7 @@ from typing import Any
 
 from backend.scim.errors import InvalidValue
 from backend.scim.schema import CORE_USER, ENTERPRISE_USER, GROUP
-from backend.store.models.base import as_utc
+from backend.store.models.base import as_utc, utc_text
 
 __all__ = [
     "group_columns",
@@ -185,8 +185,10 @@ def iso_utc(when: datetime | str) -> str:
     stored UTC text (``2026-12-04 08:58:00.123456``), which is rearranged, not parsed: the
     same text either way (``2026-12-04T08:58:00.123456+00:00``)."""
     if isinstance(when, str) and len(when) == 26 and when[10] == " ":
-        return f"{when[:10]}T{when[11:]}+00:00"
-    return as_utc(when).isoformat(timespec="microseconds")
+        text = when
+    else:
+        text = utc_text(as_utc(when))  # a datetime (PostgreSQL, a row just written)
+    return f"{text[:10]}T{text[11:]}+00:00"
 
 
 def render_user(row: Any, location: str) -> dict[str, Any]:

@@ -14,7 +14,6 @@ the SCIM rows have.
 from __future__ import annotations
 
 from collections import namedtuple
-from datetime import UTC, datetime
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -23,7 +22,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from backend.store.models.base import UTCDateTime, as_utc
+from backend.store.models.base import UTCDateTime, as_utc, utc_text
 
 __all__ = [
     "BATCH_MEMO",
@@ -77,15 +76,6 @@ def _utc_text(value: Any) -> Any:
     return value if value is None or isinstance(value, str) else _dt(value)
 
 
-def _sqlite_utc(value: datetime) -> str:
-    """A UTC column's value on SQLite: what ``UTCDateTime`` and SQLAlchemy's SQLite ``DATETIME``
-    make of it together (``2026-12-04 08:58:00.123456``, naive UTC, microseconds always)."""
-    if value.tzinfo is None:
-        raise ValueError("naive datetime given to a UTC column")
-    # Formatted aware and its "+00:00" cut off: ``replace(tzinfo=None)`` costs more.
-    return value.astimezone(UTC).isoformat(" ", "microseconds")[:-6]
-
-
 def _json(value: Any) -> Any:
     return orjson.loads(value) if isinstance(value, str | bytes) else value
 
@@ -116,7 +106,7 @@ class _Compiled:
         if dialect.name == "sqlite":
             for key, bind in compiled.binds.items():
                 if key in self.processors and isinstance(bind.type, UTCDateTime):
-                    self.processors[key] = _sqlite_utc
+                    self.processors[key] = utc_text
         # Literal values in the statement (``values(users=0)``, ``count + 1``) are parameters too.
         self.defaults = {k: v for k, v in compiled.params.items() if v is not None}
 

@@ -49,6 +49,28 @@ def as_utc(value: datetime | str) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# The last second ``utc_text`` wrote: ((second, minute, hour, day, month, year), its text).
+# One tuple, replaced whole, so a thread reads a consistent pair.
+_last_second: tuple[tuple[int, ...], str] = ((), "")
+
+
+def utc_text(value: datetime) -> str:
+    """An aware datetime as SQLite keeps a UTC time: ``2026-12-04 08:58:00.123456`` (naive
+    UTC, microseconds always), what ``isoformat(" ", "microseconds")`` writes without the
+    offset. The text up to the second is reused while the second lasts: ``isoformat`` costs
+    about a microsecond, and a SCIM write binds several times of one second."""
+    global _last_second
+    if value.tzinfo is not UTC:
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+    key = (value.second, value.minute, value.hour, value.day, value.month, value.year)
+    last = _last_second
+    if last[0] != key:
+        last = _last_second = (key, value.isoformat(" ", "seconds")[:-6])
+    return f"{last[1]}.{value.microsecond:06d}"
+
+
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UTCDateTime()}

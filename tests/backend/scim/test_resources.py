@@ -12,8 +12,8 @@ import pytest
 from backend.scim.errors import InvalidValue
 from backend.scim.resources import iso_utc, user_columns
 from backend.scim.schema import ENTERPRISE_USER
-from backend.store.compiled import _sqlite_utc
 from backend.store.models import ScimUser
+from backend.store.models.base import utc_text
 from tests.backend.scim.conftest import Scim
 
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
@@ -81,7 +81,7 @@ def test_an_email_display_is_limited_too() -> None:
 def test_a_time_renders_the_same_from_a_datetime_and_from_sqlites_stored_text(
     when: datetime,
 ) -> None:
-    stored = _sqlite_utc(when)  # what SQLite holds
+    stored = utc_text(when)  # what SQLite holds
     assert iso_utc(stored) == iso_utc(when)
     assert datetime.fromisoformat(iso_utc(stored)) == when
     assert iso_utc(stored).endswith("+00:00") and len(iso_utc(stored).split(".")[1]) == 12
