@@ -182,14 +182,9 @@ class Server:
     idle_ns_per_s: float = 0.0  # the idle server's CPU rate, measured once at start
     idle_method: str = ""
 
-    def start(self) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        cmd = [
-            "taskset",
-            "-c",
-            "0",
+    def command(self) -> list[str]:
+        """The server's command line: one uvicorn worker, uvloop and httptools."""
+        return [
             sys.executable,
             "-m",
             "uvicorn",
@@ -211,14 +206,21 @@ class Server:
             "--timeout-keep-alive",
             "3600",
         ]
+
+    def start(self, wrapper: tuple[str, ...] = ("taskset", "-c", "0"), wait_s: float = 60) -> None:
+        """Start the server under ``wrapper`` (pinned to CPU 0) on a free port, and wait up to
+        ``wait_s`` for it to accept connections."""
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
         self.proc = subprocess.Popen(
-            cmd,
+            [*wrapper, *self.command()],
             cwd=ROOT,
             env={**os.environ, **self.env, "PYTHONPATH": str(ROOT)},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + wait_s
         while True:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
@@ -227,7 +229,7 @@ class Server:
                 if time.monotonic() > deadline or self.proc.poll() is not None:
                     raise RuntimeError(f"{self.name} did not start") from None
                 time.sleep(0.05)  # allow-sleep
-        pid = self.proc.pid  # taskset execs the server: same pid
+        pid = self.proc.pid  # taskset (and valgrind) exec the server: same pid
         self.schedstat = Path(f"/proc/{pid}/task/{pid}/schedstat").exists()
 
     def stop(self) -> None:
