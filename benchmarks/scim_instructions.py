@@ -61,6 +61,8 @@ async def count(server: Server, users: int, requests: int, out: Path) -> dict[st
         wrapper=("valgrind", "--tool=callgrind", f"--callgrind-out-file={out}/{server.name}.%p"),
         wait_s=300,
     )
+    # A PATCH deactivates a user once: at most one a user.
+    sizes = {name: min(requests, users) if name == "patch" else requests for name in PHASES}
     st = State(server, [users])
     headers = {"Authorization": f"Bearer {server.token}", "User-Agent": "Okta SCIM Client"}
     st.conns = [Conn("127.0.0.1", server.port, headers) for _ in range(CONCURRENCY)]
@@ -79,8 +81,7 @@ async def count(server: Server, users: int, requests: int, out: Path) -> dict[st
                 await run_phase(server, st.conns, WARM_UP, calls["reactivate"], ok)
         assert server.proc is not None
         pid = str(server.proc.pid)
-        sizes = {name: min(requests, users) if name == "patch" else requests for name in PHASES}
-        for name in PHASES:  # a PATCH deactivates a user once: at most one a user
+        for name in PHASES:
             subprocess.run(["callgrind_control", "-z", pid], check=True, capture_output=True)
             res = await run_phase(server, st.conns, sizes[name], calls[name], ok)
             subprocess.run(["callgrind_control", "-d", name, pid], check=True, capture_output=True)

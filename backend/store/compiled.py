@@ -70,7 +70,7 @@ def _dt(value: Any) -> Any:
     return None if value is None else as_utc(value)
 
 
-def _utc_text(value: Any) -> Any:
+def _as_stored(value: Any) -> Any:
     """A UTC column's value for a caller that only renders it: SQLite's stored text as it is
     (``2026-12-04 08:58:00.123456``), a datetime (PostgreSQL) as an aware UTC one."""
     return value if value is None or isinstance(value, str) else _dt(value)
@@ -87,7 +87,7 @@ def _bool(value: Any) -> Any:
 def _converter(col: Any, as_text: bool = False) -> Any:
     t = col.type
     if isinstance(t, UTCDateTime | sa.DateTime):
-        return _utc_text if as_text else _dt
+        return _as_stored if as_text else _dt
     if isinstance(t, sa.JSON):
         return _json
     if isinstance(t, sa.Boolean):
